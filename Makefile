@@ -1,0 +1,44 @@
+# Two commands for a newcomer: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: install run test test-fast migrate seed demo-users worker beat bench lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	@echo "Installing Python packages into $(VENV) (first run takes a minute)..."
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+# The embedded default: SQLite, local media, tasks in-process, demonstration data.
+run: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	DEBUG=1 $(BIN)/python manage.py seed
+	DEBUG=1 $(BIN)/python manage.py demo_users
+	@echo "Serving on http://$(HOST)/admin/ (Ctrl-C to stop)"
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+
+# The whole suite. With DATABASE_URL/REDIS_URL set (as .ci/run does) it also runs
+# against PostgreSQL and a real Celery worker on Redis; without them, on SQLite.
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: install
+	$(BIN)/celery -A config beat --loglevel=INFO
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 var

@@ -1,0 +1,280 @@
+"""Case records: the allegation, where and when, its legal qualification, who reported it."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+
+class Team(models.Model):
+    """A group of investigators; restricted cases are visible to their team only."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Place(models.Model):
+    class Precision(models.TextChoices):
+        EXACT = "exact", "Exact point"
+        SETTLEMENT = "settlement", "Settlement"
+        DISTRICT = "district", "District"
+        REGION = "region", "Region"
+        COUNTRY = "country", "Country"
+
+    name = models.CharField(max_length=200)
+    # Transliterations and other spellings (Kiev, Київ, Киев): searched alongside the name.
+    aliases = models.JSONField(default=list, blank=True)
+    admin_area = models.CharField("administrative area", max_length=200, blank=True)
+    country = models.CharField(
+        max_length=2,
+        help_text="ISO 3166-1 alpha-2 code, e.g. UA.",
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Use the two capital letters of ISO 3166-1.")],
+    )
+    latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    precision = models.CharField(max_length=16, choices=Precision.choices, default=Precision.SETTLEMENT)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="place_latitude_on_globe",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="place_longitude_on_globe",
+            ),
+            models.UniqueConstraint(fields=["name", "country", "admin_area"], name="place_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country})"
+
+
+class CrimeCategory(models.Model):
+    """One item of the Rome Statute taxonomy (Art. 6, 7(1), 8(2)), loaded by a migration."""
+
+    code = models.CharField(max_length=20, unique=True)
+    group = models.CharField(max_length=40)
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name_plural = "crime categories"
+
+    def __str__(self) -> str:
+        return f"Art. {self.code} — {self.name}"
+
+
+class Actor(models.Model):
+    """An alleged perpetrator."""
+
+    class Kind(models.TextChoices):
+        UNIT = "unit", "Military or police unit"
+        PERSON = "person", "Person"
+        GROUP = "group", "Armed group"
+        STATE = "state", "State or armed forces"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    affiliation = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.Model):
+    """Who reported something: graded per claim, on the case link (CaseSource)."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "Government"
+        INTELLIGENCE = "intelligence", "Intelligence service"
+        NGO = "ngo", "Non-governmental organisation"
+        MEDIA = "media", "News media"
+        WITNESS = "witness", "Witness"
+        INTERCEPT = "intercept", "Intercept"
+        OPEN_SOURCE = "open_source", "Open source"
+        INTERNATIONAL_ORG = "international_org", "International organisation"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        REPORTED = "reported", "Reported"
+        UNDER_REVIEW = "under_review", "Under review"
+        VERIFIED = "verified", "Verified"
+        CORROBORATED = "corroborated", "Corroborated"
+        REFERRED = "referred", "Referred"
+        DISPUTED = "disputed", "Disputed"
+        CLOSED = "closed", "Closed"
+
+    class Sensitivity(models.TextChoices):
+        OPEN = "open", "Open"
+        RESTRICTED = "restricted", "Restricted (own team)"
+        CONFIDENTIAL = "confidential", "Confidential (own team, named roles)"
+
+    class DatePrecision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+        APPROXIMATE = "approximate", "Approximate"
+
+    reference = models.CharField(
+        max_length=40, unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,5}-\d{4}-\d{4,6}$", "Use the form UA-2022-0007.")],
+        help_text="Permanent, human-readable reference, e.g. UA-2022-0007. Cannot be changed.",
+    )
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    incident_start = models.DateField(null=True, blank=True)
+    incident_end = models.DateField(null=True, blank=True)
+    date_precision = models.CharField(max_length=16, choices=DatePrecision.choices, default=DatePrecision.DAY)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
+    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.OPEN, db_index=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    places = models.ManyToManyField(Place, related_name="cases", blank=True)
+    categories = models.ManyToManyField(CrimeCategory, related_name="cases", blank=True)
+    perpetrators = models.ManyToManyField(Actor, related_name="cases", blank=True)
+    sources = models.ManyToManyField(Source, through="CaseSource", related_name="cases", blank=True)
+
+    # Denormalised text the search step maintains: title, summary, places with aliases,
+    # categories, and the items' extracted text. Searched with LIKE on SQLite and
+    # through a stored tsvector + GIN index on PostgreSQL (see catalogue/search.py).
+    search_text = models.TextField(blank=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[places, categories, perpetrators])
+
+    class Meta:
+        ordering = ["-incident_start", "reference"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="case_title_required"),
+            models.CheckConstraint(
+                condition=Q(incident_end__isnull=True) | Q(incident_start__isnull=True)
+                | Q(incident_end__gte=F("incident_start")),
+                name="case_incident_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.title}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.incident_start and self.incident_end and self.incident_end < self.incident_start:
+            raise ValidationError({"incident_end": "The incident cannot end before it starts."})
+
+
+class CaseSource(models.Model):
+    """A source's claim about a case, graded on the Admiralty (NATO) system."""
+
+    class Reliability(models.TextChoices):
+        A = "A", "A — Completely reliable"
+        B = "B", "B — Usually reliable"
+        C = "C", "C — Fairly reliable"
+        D = "D", "D — Not usually reliable"
+        E = "E", "E — Unreliable"
+        F = "F", "F — Reliability cannot be judged"
+
+    class Credibility(models.TextChoices):
+        CONFIRMED = "1", "1 — Confirmed by other sources"
+        PROBABLE = "2", "2 — Probably true"
+        POSSIBLE = "3", "3 — Possibly true"
+        DOUBTFUL = "4", "4 — Doubtful"
+        IMPROBABLE = "5", "5 — Improbable"
+        UNKNOWN = "6", "6 — Truth cannot be judged"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_sources")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="case_links")
+    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
+    credibility = models.CharField(max_length=1, choices=Credibility.choices, default=Credibility.UNKNOWN)
+    statement = models.TextField(blank=True, help_text="What this source claims, in the analyst's words.")
+    reported_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "source"], name="case_source_once"),
+            models.CheckConstraint(condition=Q(reliability__in=list("ABCDEF")), name="case_source_reliability_a_f"),
+            models.CheckConstraint(condition=Q(credibility__in=list("123456")), name="case_source_credibility_1_6"),
+        ]
+
+    @property
+    def grading(self) -> str:
+        return f"{self.reliability}{self.credibility}"
+
+    def __str__(self) -> str:
+        return f"{self.source} ({self.grading})"
+
+
+class VictimCount(models.Model):
+    """A reported figure of victims by category, always with who reported it."""
+
+    class Category(models.TextChoices):
+        KILLED = "killed", "Killed"
+        INJURED = "injured", "Injured"
+        CHILDREN_KILLED = "children_killed", "Children killed"
+        CHILDREN_INJURED = "children_injured", "Children injured"
+        DETAINED = "detained", "Detained"
+        DEPORTED = "deported", "Deported or forcibly transferred"
+        MISSING = "missing", "Missing"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="victim_counts")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    count = models.PositiveIntegerField()
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="victim_counts")
+    as_of = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "category", "source", "as_of"], name="victim_count_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.get_category_display().lower()}"
+
+
+class AccessLog(models.Model):
+    """Who read which case record, when and from where (append-only, queried by admins)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="access_log")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    via = models.CharField(max_length=20)  # "api", "admin"
+    action = models.CharField(max_length=40, default="read")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]

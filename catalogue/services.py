@@ -1,0 +1,150 @@
+"""Writes to case records. The admin, the API and the seed loader all come through here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from catalogue.models import Actor, Case, CaseSource, CrimeCategory, Place, Source, Team, VictimCount
+from catalogue.roles import REVIEWER, user_has_role
+
+
+def resolve_categories(codes: Iterable[str]) -> list[CrimeCategory]:
+    codes = list(dict.fromkeys(codes))
+    found = {c.code: c for c in CrimeCategory.objects.filter(code__in=codes)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise ValidationError({"categories": f"Unknown Rome Statute category code(s): {', '.join(unknown)}."})
+    return [found[code] for code in codes]
+
+
+def next_reference(prefix: str = "UA", year: int | None = None) -> str:
+    year = year or date.today().year
+    stem = f"{prefix}-{year}-"
+    last = (
+        Case.objects.filter(reference__startswith=stem).order_by("-reference").values_list("reference", flat=True).first()
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{stem}{number:04d}"
+
+
+@transaction.atomic
+def case_create(
+    *,
+    actor: AbstractBaseUser,
+    team: Team,
+    title: str,
+    reference: str = "",
+    summary: str = "",
+    incident_start: date | None = None,
+    incident_end: date | None = None,
+    date_precision: str = Case.DatePrecision.DAY,
+    status: str = Case.Status.REPORTED,
+    sensitivity: str = Case.Sensitivity.OPEN,
+    places: Iterable[Place] = (),
+    categories: Iterable[str] = (),
+    perpetrators: Iterable[Actor] = (),
+) -> Case:
+    category_objs = resolve_categories(categories)
+    case = Case(
+        reference=reference or next_reference(),
+        title=(title or "").strip(), summary=summary, incident_start=incident_start, incident_end=incident_end,
+        date_precision=date_precision, status=status, sensitivity=sensitivity, team=team, created_by=actor,
+    )
+    case.full_clean()
+    case._history_user = actor
+    case.save()
+    case.places.set(places)
+    case.categories.set(category_objs)
+    case.perpetrators.set(perpetrators)
+    return case
+
+
+EDITABLE_FIELDS = {"title", "summary", "incident_start", "incident_end", "date_precision", "sensitivity"}
+
+
+@transaction.atomic
+def case_update(*, actor: AbstractBaseUser, case: Case, **changes: Any) -> Case:
+    """Change a case's descriptive fields. The reference never changes; status has its own service."""
+    if "reference" in changes and changes["reference"] != case.reference:
+        raise ValidationError({"reference": "A case reference is permanent and cannot be changed."})
+    changes.pop("reference", None)
+    unknown = set(changes) - EDITABLE_FIELDS - {"places", "categories", "perpetrators"}
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed here." for field in unknown})
+    places = changes.pop("places", None)
+    categories = changes.pop("categories", None)
+    perpetrators = changes.pop("perpetrators", None)
+    for field, value in changes.items():
+        setattr(case, field, value)
+    case.full_clean()
+    case._history_user = actor
+    case.save()
+    if places is not None:
+        case.places.set(places)
+    if categories is not None:
+        case.categories.set(resolve_categories(categories))
+    if perpetrators is not None:
+        case.perpetrators.set(perpetrators)
+    return case
+
+
+ALLOWED_TRANSITIONS = {
+    Case.Status.REPORTED: {Case.Status.UNDER_REVIEW, Case.Status.CLOSED},
+    Case.Status.UNDER_REVIEW: {Case.Status.VERIFIED, Case.Status.DISPUTED, Case.Status.CLOSED},
+    Case.Status.VERIFIED: {Case.Status.CORROBORATED, Case.Status.DISPUTED, Case.Status.REFERRED, Case.Status.CLOSED},
+    Case.Status.CORROBORATED: {Case.Status.REFERRED, Case.Status.DISPUTED, Case.Status.CLOSED},
+    Case.Status.DISPUTED: {Case.Status.UNDER_REVIEW, Case.Status.CLOSED},
+    Case.Status.REFERRED: {Case.Status.CLOSED},
+    Case.Status.CLOSED: {Case.Status.UNDER_REVIEW},
+}
+
+
+@transaction.atomic
+def case_set_status(*, actor: AbstractBaseUser, case: Case, status: str) -> Case:
+    """Move a case through review. Reviewers only, and never on their own filing."""
+    if not (actor.is_superuser or user_has_role(actor, REVIEWER)):
+        raise PermissionDenied("Only a reviewer can change a case's status.")
+    if case.created_by_id == actor.pk:
+        raise PermissionDenied("A reviewer cannot review a case they filed themselves.")
+    if status == case.status:
+        return case
+    if status not in ALLOWED_TRANSITIONS.get(case.status, set()):
+        raise ValidationError({"status": f"A case cannot go from {case.status} to {status}."})
+    case.status = status
+    case._history_user = actor
+    case.save(update_fields=["status", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_add_source(
+    *, case: Case, source: Source, reliability: str, credibility: str, statement: str = "",
+    reported_on: date | None = None,
+) -> CaseSource:
+    link = CaseSource(case=case, source=source, reliability=reliability, credibility=credibility,
+                      statement=statement, reported_on=reported_on)
+    link.full_clean()
+    link.save()
+    return link
+
+
+@transaction.atomic
+def case_add_victim_count(
+    *, case: Case, category: str, count: int, source: Source, as_of: date | None = None, note: str = "",
+) -> VictimCount:
+    figure = VictimCount(case=case, category=category, count=count, source=source, as_of=as_of, note=note)
+    figure.full_clean()
+    figure.save()
+    return figure
+
+
+def place_create(**fields: Any) -> Place:
+    place = Place(**fields)
+    place.full_clean()
+    place.save()
+    return place

@@ -1,0 +1,200 @@
+"""Evidence items, their append-only custody log, and the global Merkle log's state."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from catalogue.models import Case, Place
+
+sha256_validator = RegexValidator(
+    r"^[0-9a-f]{64}$", "A SHA-256 digest is 64 hexadecimal characters (0-9, a-f)."
+)
+
+
+class EvidenceItem(models.Model):
+    class Kind(models.TextChoices):
+        VIDEO = "video"
+        AUDIO = "audio"
+        IMAGE = "image"
+        DOCUMENT = "document"
+        TESTIMONY = "testimony"
+        INTERCEPT = "intercept"
+        WEBPAGE = "webpage"
+        DATASET = "dataset"
+        PHYSICAL = "physical"
+        OTHER = "other"
+
+    class State(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSING = "processing", "Processing"
+        SEALED = "sealed", "Sealed"
+        FAILED = "failed", "Failed (can be retried)"
+        QUARANTINED = "quarantined", "Quarantined"
+        # A record of media held by someone else: nothing to hash or store.
+        REFERENCE = "reference", "Reference (not held)"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
+    number = models.PositiveIntegerField(editable=False)
+    exhibit = models.CharField(max_length=60, unique=True, editable=False)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+    held_by = models.CharField(max_length=200, blank=True, help_text="For references: who holds the original.")
+    original_filename = models.CharField(max_length=255, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    captured_by = models.CharField(max_length=200, blank=True)
+    capture_place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declared_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator])
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Where the upload waits until the pipeline has hashed it (a storage name).
+    staged_name = models.CharField(max_length=300, blank=True, editable=False)
+    # Set only by the pipeline.
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    sha512 = models.CharField(max_length=128, blank=True, editable=False)
+    sha1 = models.CharField(max_length=40, blank=True, editable=False)
+    md5 = models.CharField(max_length=32, blank=True, editable=False)
+    size = models.BigIntegerField(null=True, blank=True, editable=False)
+    media_type = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
+    metadata = models.JSONField(default=dict, blank=True, editable=False)
+    extracted_text = models.TextField(blank=True, editable=False)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True, editable=False)
+    error = models.TextField(blank=True, editable=False)
+    sealed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawn = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["case", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="evidence_number_per_case"),
+            models.CheckConstraint(condition=Q(size__isnull=True) | Q(size__gte=0), name="evidence_size_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exhibit} — {self.title}"
+
+    @property
+    def content_name(self) -> str:
+        """The content-addressed storage name, once the pipeline has a digest."""
+        from evidence.storage import content_name
+
+        return content_name(self.sha256) if self.sha256 else ""
+
+
+class ImmutableQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Custody entries are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("Custody entries are append-only: they cannot be deleted.")
+
+
+class CustodyEvent(models.Model):
+    """One entry of an item's custody log, hash-chained to the one before it.
+
+    Created only by `evidence.custody.custody_append`. Updates and deletes are
+    refused here, in the admin and by database triggers.
+    """
+
+    class Action(models.TextChoices):
+        # PREMIS event types (https://id.loc.gov/vocabulary/preservation/eventType).
+        CAPTURE = "capture"
+        TRANSFER = "transfer"
+        ACCESSION = "accession"
+        INGESTION = "ingestion"
+        MESSAGE_DIGEST_CALCULATION = "message_digest_calculation"
+        FIXITY_CHECK = "fixity_check"
+        FORMAT_IDENTIFICATION = "format_identification"
+        METADATA_EXTRACTION = "metadata_extraction"
+        METADATA_MODIFICATION = "metadata_modification"
+        VALIDATION = "validation"
+        REPLICATION = "replication"
+        INDEXING = "indexing"
+        DISSEMINATION = "dissemination"
+        PACKING = "packing"
+        QUARANTINE = "quarantine"
+        DEACCESSION = "deaccession"
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success"
+        FAILURE = "failure"
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=40, choices=Action.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    actor = models.CharField(max_length=200)  # "user:alice" or "agent:evidence-pipeline/1.0"
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField()
+    recorded_at = models.DateTimeField()
+    details = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+    # Position of this entry in the global Merkle log (0-based leaf index).
+    log_index = models.BigIntegerField(unique=True)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "seq"], name="custody_seq_per_item"),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="custody_seq_from_one"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} #{self.seq} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("Custody entries are append-only: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Custody entries are append-only: they cannot be deleted.")
+
+
+class LogNode(models.Model):
+    """A complete ("perfect") subtree hash of the Merkle log: level 0 are the leaves.
+
+    Stored once when complete and never changed, so any root or proof needs
+    only O(log n) rows (see evidence/ledger.py).
+    """
+
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.BinaryField(max_length=32)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["level", "index"], name="log_node_once")]
+
+
+class LogState(models.Model):
+    """The single row that serialises appends to the Merkle log (locked per append)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    size = models.BigIntegerField(default=0)
+
+
+class TreeHead(models.Model):
+    """A signed tree head: tree size, root hash and time, signed with Ed25519."""
+
+    tree_size = models.BigIntegerField()
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.DateTimeField()
+    signature = models.TextField()  # base64
+    key_id = models.CharField(max_length=64)  # SHA-256 of the public key (DER)
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-tree_size", "-timestamp"]
+        get_latest_by = "tree_size"

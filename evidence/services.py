@@ -1,0 +1,160 @@
+"""Writes to evidence items. Every one appends its custody entry in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import IO, Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from catalogue.models import Case, Place
+from catalogue.roles import INVESTIGATOR, user_has_role
+from evidence import storage
+from evidence.custody import custody_append
+from evidence.hashing import normalise_sha256
+from evidence.models import CustodyEvent, EvidenceItem
+
+Action = CustodyEvent.Action
+
+
+class UploadTooLarge(ValidationError):
+    """An upload over EVIDENCE_MAX_UPLOAD_SIZE (the API answers 413)."""
+
+
+def _file_size(fileobj: IO[bytes]) -> int:
+    size = getattr(fileobj, "size", None)
+    if size is None:
+        position = fileobj.tell()
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+        fileobj.seek(position)
+    return size
+
+
+def _check_can_file(actor: AbstractBaseUser, case: Case) -> None:
+    if not (actor.is_superuser or user_has_role(actor, INVESTIGATOR)):
+        raise PermissionDenied("Only investigators can file evidence.")
+    from catalogue.selectors import cases_visible_to
+
+    if not cases_visible_to(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied("You cannot file evidence on a case you cannot see.")
+
+
+def evidence_register(
+    *,
+    actor: AbstractBaseUser,
+    case: Case,
+    kind: str,
+    title: str,
+    description: str = "",
+    file: IO[bytes] | None = None,
+    original_filename: str = "",
+    source_url: str = "",
+    held_by: str = "",
+    declared_sha256: str = "",
+    captured_at: datetime | None = None,
+    captured_by: str = "",
+    capture_place: Place | None = None,
+    via: str = "service",
+) -> EvidenceItem:
+    """File an item: an upload, a URL for the worker to fetch, or a reference to
+    media someone else holds. The item and its first custody entries are written
+    in one transaction and the pipeline is queued once it commits; a refused
+    filing leaves nothing behind, not even the staged upload."""
+    _check_can_file(actor, case)
+    errors: dict[str, str] = {}
+    if file is None and not source_url and not held_by:
+        errors["file"] = "Attach a file, give a source URL, or say who holds the original (a reference)."
+    if declared_sha256:
+        try:
+            declared_sha256 = normalise_sha256(declared_sha256)
+        except ValueError as exc:
+            errors["declared_sha256"] = str(exc)
+    size = None
+    if file is not None:
+        size = _file_size(file)
+        original_filename = original_filename or getattr(file, "name", "") or ""
+        if size == 0:
+            errors["file"] = "The file is empty (0 bytes): there is nothing to preserve."
+        elif size > settings.EVIDENCE_MAX_UPLOAD_SIZE:
+            raise UploadTooLarge(
+                {"file": f"The file is {size} bytes; the limit is {settings.EVIDENCE_MAX_UPLOAD_SIZE} bytes."}
+            )
+    if errors:
+        raise ValidationError(errors)
+
+    is_reference = file is None and not source_url
+    item = EvidenceItem(
+        case=case, number=0, exhibit="pending", kind=kind, title=(title or "").strip(), description=description,
+        source_url=source_url, held_by=held_by, original_filename=original_filename[-255:],
+        captured_at=captured_at, captured_by=captured_by, capture_place=capture_place,
+        declared_sha256=declared_sha256, created_by=actor,
+        state=EvidenceItem.State.REFERENCE if is_reference else EvidenceItem.State.RECEIVED,
+    )
+    item.full_clean(exclude=["number", "exhibit"])
+
+    staged = storage.stage_upload(file, original_filename) if file is not None else ""
+    try:
+        with transaction.atomic():
+            Case.objects.select_for_update().filter(pk=case.pk).first()
+            item.number = (case.evidence.aggregate(n=Max("number"))["n"] or 0) + 1
+            item.exhibit = f"{case.reference}/E{item.number:03d}"
+            item.staged_name = staged
+            item.save(force_insert=True)
+            if captured_at or captured_by:
+                custody_append(
+                    item=item, action=Action.CAPTURE, user=actor, occurred_at=captured_at,
+                    details={"captured_by": captured_by, "capture_place": str(capture_place or "")},
+                )
+            custody_append(
+                item=item, action=Action.ACCESSION, user=actor,
+                details={
+                    "exhibit": item.exhibit, "case": case.reference, "via": via,
+                    "original_filename": item.original_filename, "received_bytes": size,
+                    "declared_sha256": declared_sha256, "source_url": source_url, "held_by": held_by,
+                },
+            )
+            if not is_reference:
+                from evidence.tasks import ingest
+
+                transaction.on_commit(lambda: ingest.delay(str(item.pk)))
+    except BaseException:
+        storage.discard(staged)
+        raise
+    return item
+
+
+@transaction.atomic
+def evidence_withdraw(*, actor: AbstractBaseUser, item: EvidenceItem, reason: str) -> EvidenceItem:
+    """Withdraw an item from use. Nothing is deleted: the withdrawal is itself a custody entry."""
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the item is withdrawn."})
+    if item.withdrawn:
+        return item
+    custody_append(item=item, action=Action.DEACCESSION, user=actor, details={"reason": reason})
+    EvidenceItem.objects.filter(pk=item.pk).update(withdrawn=True)
+    item.withdrawn = True
+    return item
+
+
+def evidence_update_description(*, actor: AbstractBaseUser, item: EvidenceItem, **changes: Any) -> EvidenceItem:
+    """Change an item's descriptive fields, recording old and new values in its custody log."""
+    allowed = {"title", "description", "captured_by", "captured_at", "kind"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed after filing." for field in unknown})
+    with transaction.atomic():
+        item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        diff = {f: {"old": getattr(item, f), "new": v} for f, v in changes.items() if getattr(item, f) != v}
+        if not diff:
+            return item
+        for field, value in changes.items():
+            setattr(item, field, value)
+        item.full_clean()
+        item.save(update_fields=list(diff))
+        custody_append(item=item, action=Action.METADATA_MODIFICATION, user=actor, details={"changes": diff})
+    return item

@@ -1,0 +1,36 @@
+"""Content-addressed storage through Django's storage API (local disk or S3 alike).
+
+Uploads wait under `incoming/` until the pipeline has hashed them; content
+then lives once under `sha256/ab/cd/<hex>` and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import IO
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+
+def content_name(sha256: str) -> str:
+    return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+
+def stage_upload(fileobj: IO[bytes], original_name: str = "") -> str:
+    """Save an upload to the staging area; returns the storage name."""
+    name = f"incoming/{uuid.uuid4().hex}"
+    return default_storage.save(name, File(fileobj, name=original_name or name))
+
+
+def discard(name: str) -> None:
+    if name and default_storage.exists(name):
+        default_storage.delete(name)
+
+
+def open_content(sha256: str) -> IO[bytes]:
+    return default_storage.open(content_name(sha256), "rb")
+
+
+def exists(name: str) -> bool:
+    return default_storage.exists(name)
