@@ -198,3 +198,30 @@ class TreeHead(models.Model):
     class Meta:
         ordering = ["-tree_size", "-timestamp"]
         get_latest_by = "tree_size"
+
+
+class ExportJob(models.Model):
+    """A court package being built for one case (BagIt), and where it ended up."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="exports")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    # Storage name of the zipped bag, and its digest so a download can be checked.
+    package_name = models.CharField(max_length=300, blank=True)
+    package_sha256 = models.CharField(max_length=64, blank=True)
+    package_size = models.BigIntegerField(null=True, blank=True)
+    item_count = models.PositiveIntegerField(default=0)
+    tree_size = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
