@@ -9,8 +9,9 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from catalogue.models import Actor, Case, CaseSource, CrimeCategory, Place, Source, Team, VictimCount
+from catalogue.models import AccessLog, Actor, Case, CaseSource, CrimeCategory, Place, Source, Team, VictimCount
 from catalogue.roles import REVIEWER, user_has_role
+from catalogue.search import index_case
 
 
 def resolve_categories(codes: Iterable[str]) -> list[CrimeCategory]:
@@ -61,6 +62,7 @@ def case_create(
     case.places.set(places)
     case.categories.set(category_objs)
     case.perpetrators.set(perpetrators)
+    index_case(case)
     return case
 
 
@@ -90,6 +92,7 @@ def case_update(*, actor: AbstractBaseUser, case: Case, **changes: Any) -> Case:
         case.categories.set(resolve_categories(categories))
     if perpetrators is not None:
         case.perpetrators.set(perpetrators)
+    index_case(case)
     return case
 
 
@@ -148,3 +151,34 @@ def place_create(**fields: Any) -> Place:
     place.full_clean()
     place.save()
     return place
+
+
+@transaction.atomic
+def access_log_record(
+    *, user: AbstractBaseUser, case: Case, via: str, action: str = "read", remote_addr: str | None = None,
+) -> AccessLog:
+    """Record that `user` read `case` (through the admin, the API, ...). An unparseable address is kept out."""
+    entry = AccessLog(case=case, user=user, via=via, action=action[:40], remote_addr=remote_addr or None)
+    try:
+        entry.full_clean(exclude=["case", "user"])
+    except ValidationError as exc:
+        if set(exc.message_dict) != {"remote_addr"}:
+            raise
+        entry.remote_addr = None
+    entry.save()
+    return entry
+
+
+def access_log_record_many(
+    *, user: AbstractBaseUser, cases: Iterable[Case], via: str, action: str = "list", remote_addr: str | None = None,
+) -> list[AccessLog]:
+    """One access-log row per case shown on a list page, in one INSERT (the API's list reads)."""
+    try:
+        AccessLog(user=user, via=via, action=action, remote_addr=remote_addr or None).clean_fields(
+            exclude=["case", "user", "via", "action"]
+        )
+    except ValidationError:
+        remote_addr = None
+    entries = [AccessLog(case=case, user=user, via=via, action=action[:40], remote_addr=remote_addr or None)
+               for case in cases]
+    return AccessLog.objects.bulk_create(entries)

@@ -145,6 +145,14 @@ EVIDENCE_FETCH_ALLOW_PRIVATE = env.bool("EVIDENCE_FETCH_ALLOW_PRIVATE", default=
 
 # Celery: a Redis broker when REDIS_URL is set, otherwise tasks run in-process.
 REDIS_URL = env.str("REDIS_URL", default="")
+# The cache holds API throttle counts. Production points CACHE_URL at a Redis
+# database of its own (not the broker's) so limits hold across processes.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -160,24 +168,80 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# One queue name per deployment (tests give each worker its own).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+# Resend un-acked messages on a lost connection (Redis restarted) rather than drop them.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 EVIDENCE_FIXITY_INTERVAL_HOURS = env.int("EVIDENCE_FIXITY_INTERVAL_HOURS", default=24)
+# A worker refreshes its claim on an item this often while it works; a claim
+# older than EVIDENCE_CLAIM_STALE_SECONDS belongs to a dead worker and is retaken.
+EVIDENCE_CLAIM_STALE_SECONDS = env.int("EVIDENCE_CLAIM_STALE_SECONDS", default=300)
+# The sweeper re-queues items left received/processing longer than this (a broker
+# that lost its messages, a worker that died): "no lost submission".
+EVIDENCE_SWEEP_AFTER_SECONDS = env.int("EVIDENCE_SWEEP_AFTER_SECONDS", default=300)
+EVIDENCE_SWEEP_INTERVAL_SECONDS = env.int("EVIDENCE_SWEEP_INTERVAL_SECONDS", default=120)
+# Networks fetched even though private (e.g. an internal archive), in CIDR form.
+EVIDENCE_FETCH_ALLOW_NETWORKS = env.list("EVIDENCE_FETCH_ALLOW_NETWORKS", default=[])
+EVIDENCE_FETCH_MAX_REDIRECTS = env.int("EVIDENCE_FETCH_MAX_REDIRECTS", default=5)
+# Test-only: seconds to sleep per hashed chunk, so a test can kill a worker mid-hash.
+EVIDENCE_HASH_CHUNK_DELAY = env.float("EVIDENCE_HASH_CHUNK_DELAY", default=0.0)
+CELERY_BEAT_SCHEDULE = {
+    "evidence-fixity-sweep": {
+        "task": "evidence.tasks.fixity_sweep",
+        "schedule": EVIDENCE_FIXITY_INTERVAL_HOURS * 3600.0,
+    },
+    "evidence-requeue-stuck": {
+        "task": "evidence.tasks.sweep_stuck",
+        "schedule": float(EVIDENCE_SWEEP_INTERVAL_SECONDS),
+    },
+}
+# Task modules besides each app's tasks.py that workers must load.
+CELERY_IMPORTS = ["evidence.ledger_tasks", "evidence.export_tasks"]
+# Periodic tasks (`celery -A config beat`). Add entries; don't replace the dict.
+CELERY_BEAT_SCHEDULE |= {
+    "ledger-sign-tree-head": {
+        "task": "evidence.ledger_tasks.sign_tree_head",
+        "schedule": env.float("LEDGER_HEAD_INTERVAL_SECONDS", default=300.0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated API call is then a 401 with WWW-Authenticate.
+        "catalogue.api.authentication.ExpiringTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the browsable API
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["catalogue.api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.SignedCursorPagination",
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env.str("API_USER_RATE", default="6000/hour")},
+    # Throttle counts live in the default cache (CACHE_URL: Redis in production).
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env.str("API_USER_RATE", default="6000/hour"),
+        "auth": env.str("API_AUTH_RATE", default="30/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Tokens from POST /api/v1/auth/token/ stop working after this many hours.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Evidence catalogue API",
     "DESCRIPTION": "Read, download, verify and export evidence with its custody record.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "EvidenceKindEnum": "evidence.models.EvidenceItem.Kind",
+        "ActorKindEnum": "catalogue.models.Actor.Kind",
+        "SourceKindEnum": "catalogue.models.Source.Kind",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api_errors.add_error_responses",
+    ],
 }
 
 # Merkle log signing key (Ed25519, PEM). Without one, a development key is

@@ -68,6 +68,13 @@ class EvidenceItem(models.Model):
     error = models.TextField(blank=True, editable=False)
     sealed_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn = models.BooleanField(default=False, editable=False)
+    # Pipeline bookkeeping (evidence/pipeline.py): a worker claims an item by
+    # bumping `attempts` and keeps `claimed_at` fresh while it works, so a claim
+    # left by a killed worker goes stale and can be retaken; `queued_at` lets the
+    # sweeper re-queue work the broker lost without flooding it.
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveIntegerField(default=0, editable=False)
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["case", "number"]

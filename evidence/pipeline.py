@@ -1,9 +1,382 @@
-"""Placeholder replaced by the pipeline work (issue 3)."""
+"""The ingest pipeline: a received item becomes a sealed exhibit.
+
+fetch the URL (if any) → digests in one pass → compare with the declared
+SHA-256 → content store → format identification → metadata extraction →
+search index → sealed. Celery tasks (evidence/tasks.py) are thin doors onto
+`ingest`, `retry` and `sweep_stuck` here (fixity over time: evidence/fixity.py).
+
+Why it is safe to run twice, or to be killed at any point:
+- A worker claims an item with a conditional UPDATE that bumps `attempts`
+  (received → processing, or a processing claim gone stale); it keeps
+  `claimed_at` fresh while it works, and every write it makes is guarded by
+  "still processing, still my attempt". A second worker, or a redelivered
+  task, finds nothing to claim and leaves.
+- The steps' custody events are written in one transaction with the final
+  state (each keeps the time its step happened as `occurred_at`), so a worker
+  killed half-way leaves no partial log, and the next attempt writes each
+  event exactly once. The one exception is the fetch, committed on its own
+  with the staged bytes, so that a resume archives what was fetched rather
+  than fetching again.
+- Content reaches the store only under its digest and only whole
+  (evidence/content_store.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import tempfile
+import time
+from datetime import timedelta
+from typing import Any, Iterator
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from catalogue.search import index_case
+from evidence import content_store, fetch, identify, metadata, storage
+from evidence.custody import PIPELINE_AGENT, custody_append
+from evidence.hashing import CHUNK_SIZE, digest_stream
+from evidence.models import CustodyEvent, EvidenceItem
+
+log = logging.getLogger(__name__)
+Action = CustodyEvent.Action
+Outcome = CustodyEvent.Outcome
+State = EvidenceItem.State
 
 
 class TransientError(Exception):
-    pass
+    """Storage or database trouble worth retrying later (with backoff)."""
+
+
+class ClaimLost(Exception):
+    """Another attempt took the item over: this one stops without writing."""
+
+
+# --- claiming ---------------------------------------------------------------
+
+
+def claim(item_id: str) -> int | None:
+    """Take the item for one attempt; returns the attempt number, or None if
+    it is done, failed, or held by a live worker."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.EVIDENCE_CLAIM_STALE_SECONDS)
+    takeable = Q(state=State.RECEIVED) | Q(state=State.PROCESSING) & (Q(claimed_at__lt=stale) | Q(claimed_at=None))
+    with transaction.atomic():
+        changed = EvidenceItem.objects.filter(takeable, pk=item_id).update(
+            state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
+        )
+        if changed != 1:
+            return None
+        return EvidenceItem.objects.values_list("attempts", flat=True).get(pk=item_id)
+
+
+def _mine(item_id, attempt: int):
+    return EvidenceItem.objects.filter(pk=item_id, state=State.PROCESSING, attempts=attempt)
+
+
+def _lock_mine(item_id, attempt: int) -> EvidenceItem:
+    item = EvidenceItem.objects.select_for_update().select_related("case").filter(pk=item_id).first()
+    if item is None or item.state != State.PROCESSING or item.attempts != attempt:
+        raise ClaimLost(f"attempt {attempt} on {item_id} was superseded")
+    return item
+
+
+# --- one attempt --------------------------------------------------------------
+
+
+class Attempt:
+    """One worker's pass over one item."""
+
+    def __init__(self, item: EvidenceItem, attempt: int) -> None:
+        self.item = item
+        self.attempt = attempt
+        self.events: list[dict[str, Any]] = []
+        self.step = Action.INGESTION
+        self.facts: dict[str, Any] = {}
+        self._beat = time.monotonic()
+
+    # progress and bookkeeping
+
+    def hashing_progress(self, done: int) -> None:
+        delay = settings.EVIDENCE_HASH_CHUNK_DELAY  # a test hook: time to kill a worker mid-hash
+        if delay:
+            time.sleep(delay)
+        self.heartbeat(done)
+
+    def heartbeat(self, _done: int = 0) -> None:
+        """Keep the claim fresh; stop if a later attempt has taken the item over."""
+        if time.monotonic() - self._beat >= max(1.0, settings.EVIDENCE_CLAIM_STALE_SECONDS / 5):
+            if not _mine(self.item.pk, self.attempt).update(claimed_at=timezone.now()):
+                raise ClaimLost(f"attempt {self.attempt} on {self.item.pk} was superseded")
+            self._beat = time.monotonic()
+
+    def record(self, action: str, outcome: str = Outcome.SUCCESS, **details: Any) -> None:
+        self.events.append({"action": action, "outcome": outcome, "details": details,
+                            "occurred_at": timezone.now()})
+
+    # the steps
+
+    def run(self) -> str:
+        if self.item.source_url and not self.item.staged_name:
+            self.step = Action.TRANSFER
+            self.fetch()
+        if not self.item.staged_name:
+            return self.fail("There is no staged content to ingest (no upload and no fetched copy).")
+        self.step = Action.MESSAGE_DIGEST_CALCULATION
+        try:
+            digests = self.digest()
+        except FileNotFoundError:
+            return self.fail(f"The staged content {self.item.staged_name} is missing from storage.")
+        self.facts.update(digests.as_dict())
+        self.record(Action.MESSAGE_DIGEST_CALCULATION, algorithms=["sha256", "sha512", "sha1", "md5"],
+                    **digests.as_dict())
+        mismatch = False
+        if self.item.declared_sha256:
+            self.step = Action.FIXITY_CHECK
+            mismatch = self.item.declared_sha256 != digests.sha256
+            self.record(Action.FIXITY_CHECK, Outcome.FAILURE if mismatch else Outcome.SUCCESS,
+                        check="declared", declared_sha256=self.item.declared_sha256, computed_sha256=digests.sha256)
+        self.step = Action.INGESTION
+        stored = content_store.put(self.item.staged_name, digests.sha256, digests.size)
+        self.facts["content"] = {"name": stored.name, "created": stored.created}
+        if mismatch:
+            reason = (f"The declared SHA-256 {self.item.declared_sha256} does not match the "
+                      f"{digests.size} bytes received, whose SHA-256 is {digests.sha256}.")
+            self.record(Action.QUARANTINE, Outcome.SUCCESS, reason=reason, content=stored.name)
+            return self.finish(State.QUARANTINED, error=reason)
+        with self.local_copy(stored.name) as path:
+            self.step = Action.FORMAT_IDENTIFICATION
+            found = identify.identify(path=path, original_filename=self.item.original_filename)
+            self.facts["media_type"] = found["media_type"]
+            self.facts["format"] = found
+            self.record(Action.FORMAT_IDENTIFICATION, **found)
+            self.step = Action.METADATA_EXTRACTION
+            extracted, text = metadata.extract(path, found["media_type"])
+            self.facts["metadata"] = {**extracted, "format": {k: found[k] for k in (
+                "description", "extension", "extension_media_type", "extension_mismatch")}}
+            self.facts["text"] = text
+            parsed = extracted.get("parsed")
+            self.record(Action.METADATA_EXTRACTION, Outcome.FAILURE if parsed is False else Outcome.SUCCESS,
+                        extractor=extracted.get("extractor"), parsed=parsed, error=extracted.get("error", ""),
+                        text_chars=len(text))
+        return self.finish(State.SEALED)
+
+    def fetch(self) -> None:
+        try:
+            got = fetch.fetch(self.item.source_url, progress=self.heartbeat)
+        except fetch.FetchError as exc:
+            self.fail(str(exc), url=self.item.source_url, hops=exc.hops)
+            raise _Stop() from None
+        try:
+            with open(got.path, "rb") as handle:
+                staged = storage.stage_upload(handle, os.path.basename(got.final_url) or "fetched")
+        finally:
+            os.unlink(got.path)
+        try:
+            with transaction.atomic():
+                item = _lock_mine(self.item.pk, self.attempt)
+                item.staged_name = staged
+                item.save(update_fields=["staged_name"])
+                custody_append(item=item, action=Action.TRANSFER, agent=PIPELINE_AGENT,
+                               occurred_at=got.started_at, details={"url": self.item.source_url, **got.record()})
+        except BaseException:
+            storage.discard(staged)
+            raise
+        self.item.staged_name = staged
+
+    def digest(self):
+        path = storage.local_path(self.item.staged_name)
+        if path is not None:
+            with open(path, "rb", buffering=0) as handle:
+                return digest_stream(handle, progress=self.hashing_progress)
+        with storage.open_name(self.item.staged_name) as handle:
+            return digest_stream(handle, progress=self.hashing_progress)
+
+    @contextlib.contextmanager
+    def local_copy(self, name: str) -> Iterator[str]:
+        """A path to the content: the stored file itself, or a temporary copy of a remote object."""
+        path = storage.local_path(name)
+        if path is not None:
+            yield path
+            return
+        handle, temp = tempfile.mkstemp(prefix="evidence-extract-")
+        try:
+            with os.fdopen(handle, "wb") as out, storage.open_name(name) as src:
+                while chunk := src.read(CHUNK_SIZE):
+                    out.write(chunk)
+            yield temp
+        finally:
+            os.unlink(temp)
+
+    # endings
+
+    def finish(self, state: str, *, error: str = "") -> str:
+        facts = self.facts
+        with transaction.atomic():
+            item = _lock_mine(self.item.pk, self.attempt)
+            staged = item.staged_name
+            item.sha256, item.sha512, item.sha1, item.md5 = (facts[k] for k in ("sha256", "sha512", "sha1", "md5"))
+            item.size = facts["size"]
+            item.media_type = facts.get("media_type", "")
+            item.metadata = facts.get("metadata", {})
+            item.extracted_text = facts.get("text", "")
+            item.state, item.error, item.staged_name, item.claimed_at = state, error, "", None
+            item.sealed_at = timezone.now() if state == State.SEALED else None
+            item.save(update_fields=["sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata",
+                                     "extracted_text", "state", "error", "staged_name", "claimed_at", "sealed_at"])
+            for event in self.events:
+                custody_append(item=item, agent=PIPELINE_AGENT, **event)
+            if state == State.SEALED:
+                index_case(item.case)
+                custody_append(item=item, action=Action.INDEXING, agent=PIPELINE_AGENT,
+                               details={"case": item.case.reference, "text_chars": len(item.extracted_text)})
+                same = list(
+                    EvidenceItem.objects.filter(sha256=item.sha256).exclude(pk=item.pk)
+                    .order_by("created_at").values_list("exhibit", flat=True)
+                )
+                custody_append(item=item, action=Action.INGESTION, agent=PIPELINE_AGENT, details={
+                    "sealed": True, "content": facts["content"]["name"],
+                    "object_created": facts["content"]["created"], "same_content_as": same,
+                    "attempt": self.attempt,
+                })
+            transaction.on_commit(lambda: _discard_quietly(staged))
+        return state
+
+    def fail(self, reason: str, **details: Any) -> str:
+        """A failure that retrying on its own would not fix: visible, with a way to retry."""
+        with transaction.atomic():
+            item = _lock_mine(self.item.pk, self.attempt)
+            custody_append(item=item, action=self.step, outcome=Outcome.FAILURE, agent=PIPELINE_AGENT, details={
+                "error": reason, "attempt": self.attempt, "retry": "evidence.pipeline.retry", **details,
+                **({"digests": {k: self.facts[k] for k in ("sha256", "size")}} if "sha256" in self.facts else {}),
+            })
+            EvidenceItem.objects.filter(pk=item.pk).update(state=State.FAILED, error=reason, claimed_at=None)
+        return State.FAILED
+
+    def release(self) -> None:
+        """Hand the item back for a later attempt (a transient error): no custody entry,
+        nothing happened to the evidence."""
+        _mine(self.item.pk, self.attempt).update(state=State.RECEIVED, claimed_at=None)
+
+
+class _Stop(Exception):
+    """The attempt already recorded its ending."""
+
+
+def _discard_quietly(name: str) -> None:
+    try:
+        storage.discard(name)
+    except OSError:
+        log.warning("Could not remove the staged file %s; it is no longer referenced.", name)
+
+
+# --- entry points -------------------------------------------------------------
 
 
 def ingest(item_id: str) -> str:
-    return "received"
+    """Run the pipeline for one item. Returns its state afterwards, or "busy"
+    when a live worker holds it. Raises TransientError to be retried."""
+    attempt = claim(item_id)
+    if attempt is None:
+        current = EvidenceItem.objects.filter(pk=item_id).values_list("state", flat=True).first()
+        if current is None:
+            log.warning("ingest: no evidence item %s", item_id)
+            return "missing"
+        return "busy" if current == State.PROCESSING else current
+    item = EvidenceItem.objects.select_related("case").get(pk=item_id)
+    run = Attempt(item, attempt)
+    try:
+        return run.run()
+    except _Stop:
+        return State.FAILED
+    except ClaimLost:
+        log.info("ingest: %s was taken over by a later attempt", item_id)
+        return "superseded"
+    except content_store.StoredObjectMismatch as exc:
+        return run.fail(str(exc))
+    except (OSError, OperationalError, InterfaceError) as exc:
+        with contextlib.suppress(DatabaseError):
+            run.release()
+        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:
+        log.exception("ingest: unexpected error on %s", item_id)
+        with contextlib.suppress(ClaimLost, DatabaseError):
+            return run.fail(f"Unexpected error during {run.step}: {type(exc).__name__}: {exc}")
+        raise
+
+
+def give_up(item_id: str, reason: str) -> str:
+    """After the last retry of a transient error: mark the item failed, visibly."""
+    attempt = claim(item_id)
+    if attempt is None:
+        return EvidenceItem.objects.filter(pk=item_id).values_list("state", flat=True).first() or "missing"
+    item = EvidenceItem.objects.get(pk=item_id)
+    return Attempt(item, attempt).fail(f"Gave up after repeated transient errors: {reason}")
+
+
+def retry_backoff(retries: int) -> int:
+    """Seconds before retry number `retries` + 1: exponential, capped, jittered."""
+    # Capped below the visibility timeout: a delayed retry is held un-acked meanwhile.
+    return min(300, 5 * 2**retries) + random.randint(0, 5)
+
+
+def retry(*, actor: AbstractBaseUser, item: EvidenceItem) -> EvidenceItem:
+    """Re-queue a failed item, recording who asked in its custody log.
+    Quarantined items are evidence of a mismatch and are never retried."""
+    from catalogue.roles import INVESTIGATOR, user_has_role
+    from catalogue.selectors import cases_visible_to
+
+    if not (actor.is_superuser or user_has_role(actor, INVESTIGATOR)):
+        raise PermissionDenied("Only investigators can retry the ingest of an item.")
+    if not cases_visible_to(actor).filter(pk=item.case_id).exists():
+        raise PermissionDenied("You cannot retry an item on a case you cannot see.")
+    with transaction.atomic():
+        locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        if locked.state != State.FAILED:
+            raise ValidationError({"state": f"Only a failed item can be retried; this one is {locked.state}."})
+        custody_append(item=locked, action=Action.INGESTION, user=actor, details={
+            "retry": True, "previous_error": locked.error, "previous_attempts": locked.attempts,
+        })
+        now = timezone.now()
+        EvidenceItem.objects.filter(pk=locked.pk).update(state=State.RECEIVED, error="", claimed_at=None, queued_at=now)
+        from evidence.tasks import ingest as ingest_task
+
+        transaction.on_commit(lambda: ingest_task.delay(str(locked.pk)))
+    locked.refresh_from_db()
+    return locked
+
+
+def sweep_stuck() -> list[str]:
+    """Re-queue items left received or processing (claim gone stale) for longer than
+    EVIDENCE_SWEEP_AFTER_SECONDS: the broker lost the message (a Redis restart
+    without persistence) or every worker holding it died. Idempotent ingest
+    makes a needless re-queue harmless."""
+    from evidence.tasks import ingest as ingest_task
+
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.EVIDENCE_SWEEP_AFTER_SECONDS)
+    stale = now - timedelta(seconds=settings.EVIDENCE_CLAIM_STALE_SECONDS)
+    stuck = (
+        EvidenceItem.objects.annotate(last_queued=Coalesce("queued_at", "created_at"))
+        .filter(last_queued__lt=cutoff)
+        .filter(Q(state=State.RECEIVED) | Q(state=State.PROCESSING) & (Q(claimed_at__lt=stale) | Q(claimed_at=None)))
+    )
+    requeued = []
+    for item_id in stuck.values_list("pk", flat=True)[:1000]:
+        # Conditional, so two sweepers never queue one item twice in a round.
+        if EvidenceItem.objects.filter(pk=item_id).filter(Q(queued_at=None) | Q(queued_at__lt=cutoff)).update(
+            queued_at=now
+        ):
+            ingest_task.delay(str(item_id))
+            requeued.append(str(item_id))
+    if requeued:
+        log.warning("sweep: re-queued %d stuck item(s)", len(requeued))
+    return requeued

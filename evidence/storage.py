@@ -1,11 +1,13 @@
 """Content-addressed storage through Django's storage API (local disk or S3 alike).
 
 Uploads wait under `incoming/` until the pipeline has hashed them; content
-then lives once under `sha256/ab/cd/<hex>` and is never overwritten.
+then lives once under `sha256/ab/cd/<hex>` and is never overwritten
+(evidence/content_store.py puts it there).
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from typing import IO
 
@@ -32,5 +34,18 @@ def open_content(sha256: str) -> IO[bytes]:
     return default_storage.open(content_name(sha256), "rb")
 
 
+def open_name(name: str) -> IO[bytes]:
+    return default_storage.open(name, "rb")
+
+
 def exists(name: str) -> bool:
     return default_storage.exists(name)
+
+
+def local_path(name: str) -> str | None:
+    """The file's path on local disk, or None for remote storage (S3)."""
+    try:
+        path = default_storage.path(name)
+    except NotImplementedError:
+        return None
+    return os.fspath(path)

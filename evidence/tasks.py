@@ -1,20 +1,46 @@
-"""Celery tasks: thin doors onto evidence.pipeline. They take ids, never bytes."""
+"""Celery tasks: thin doors onto evidence.pipeline. They take ids, never bytes.
+
+All are acks_late (a worker that dies mid-task leaves the message to be
+redelivered after the broker's visibility timeout) and idempotent, so a
+redelivery or a duplicate finds the work done and changes nothing.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from evidence import pipeline
+from evidence import fixity, pipeline
+
+MAX_RETRIES = 8
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(pipeline.TransientError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def ingest(self, item_id: str) -> str:
-    """Turn a received item into a sealed exhibit (idempotent: a redelivery finds the work done)."""
-    return pipeline.ingest(item_id)
+    """Turn a received item into a sealed exhibit."""
+    try:
+        outcome = pipeline.ingest(item_id)
+    except pipeline.TransientError as exc:
+        # In-process (no broker) there is no backoff to wait on: fail visibly, retry by hand.
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            return pipeline.give_up(item_id, reason=str(exc))
+        raise self.retry(exc=exc, countdown=pipeline.retry_backoff(self.request.retries)) from exc
+    if outcome == "busy" and not self.request.is_eager:
+        # Another worker holds a live claim. If it is alive it will finish and the
+        # follow-up finds the item sealed; if it died (a prefork child killed and
+        # its message redelivered at once) the follow-up finds the claim stale and
+        # takes over, minutes rather than a sweep later.
+        ingest.apply_async((item_id,), countdown=settings.EVIDENCE_CLAIM_STALE_SECONDS + 5)
+    return outcome
+
+
+@shared_task(acks_late=True)
+def sweep_stuck() -> int:
+    """Re-queue items the broker lost or a dead worker held (beat, every few minutes)."""
+    return len(pipeline.sweep_stuck())
+
+
+@shared_task(acks_late=True)
+def fixity_sweep() -> dict[str, int]:
+    """Re-hash stored content and record fixity checks (beat, every EVIDENCE_FIXITY_INTERVAL_HOURS)."""
+    return fixity.fixity_sweep()

@@ -48,3 +48,16 @@ def outsider(db):
 @pytest.fixture
 def roles(db):
     return {g.name: g for g in Group.objects.all()}
+
+
+@pytest.fixture
+def eager_celery():
+    """Run Celery tasks in-process for this test, whatever REDIS_URL says."""
+    from config.celery import app
+
+    # The app reads Django settings under the CELERY_ namespace, so the
+    # namespaced key is the one that wins over the plain one.
+    saved = app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES
+    app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = True, True
+    yield app
+    app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = saved

@@ -64,3 +64,36 @@ class CaseFactory(factory.django.DjangoModelFactory):
     title = factory.Sequence(lambda n: f"Allegation {n}")
     team = factory.SubFactory(TeamFactory)
     created_by = factory.SubFactory(UserFactory)
+
+
+def sealed_item(*, actor, case, data: bytes = b"original bytes", filename: str = "clip.mp4", kind: str = "video",
+                title: str = "Clip"):
+    """An uploaded item carried to `sealed`: by the pipeline when it has run, else sealed here
+    the way the pipeline does it (digests of the staged bytes, content-addressed copy, custody)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+    from django.utils import timezone
+
+    from evidence import storage
+    from evidence.custody import custody_append
+    from evidence.models import EvidenceItem
+    from evidence.services import evidence_register
+
+    item = evidence_register(actor=actor, case=case, kind=kind, title=title, file=ContentFile(data, name=filename))
+    item.refresh_from_db()
+    if item.state == EvidenceItem.State.SEALED:
+        return item
+    digests = {name: hashlib.new(name, data).hexdigest() for name in ("sha256", "sha512", "sha1", "md5")}
+    if not default_storage.exists(storage.content_name(digests["sha256"])):
+        default_storage.save(storage.content_name(digests["sha256"]), ContentFile(data))
+    with transaction.atomic():
+        custody_append(item=item, action="message_digest_calculation", details=digests)
+        EvidenceItem.objects.filter(pk=item.pk).update(
+            **digests, size=len(data), state=EvidenceItem.State.SEALED, sealed_at=timezone.now(),
+            media_type="application/octet-stream",
+        )
+    item.refresh_from_db()
+    return item

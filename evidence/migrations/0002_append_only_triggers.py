@@ -25,7 +25,7 @@ $$ LANGUAGE plpgsql;
 def forwards(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_FUNCTION)
+        schema_editor.execute(PG_FUNCTION, params=None)  # the body holds %: no client-side params
     for table, operations in GUARDED:
         for op in operations:
             name = f"{table}_no_{op.lower()}"

@@ -1,0 +1,223 @@
+"""How close evidence.hashing comes to what the machine can do.
+
+    python bench/bench_hashing.py [--size-mib 1024] [--memory-mib 4096] [--quick]
+
+Hashes one file of random data from page cache with each digest alone
+(hashlib), with our one-pass digest_path and sha256_stream, and with
+`openssl dgst -sha256`, interleaving the repeats so that a noisy neighbour
+hurts every contender alike. Then measures the peak RSS of a child process
+running digest_path over a large sparse file. Progress goes to stderr, the
+table to stdout. GB are 10^9 bytes, MiB 2^20.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from evidence import hashing  # noqa: E402
+
+MIB = 1 << 20
+SINGLES = ("sha256", "sha1", "sha512", "md5")
+LIMIT_GOAL = 0.90
+OPENSSL_GOAL = 0.95
+MEMORY_GOAL_MB = 100
+
+CHILD = """
+import resource, sys
+from evidence.hashing import digest_path
+if sys.argv[1] != "-":
+    digest_path(sys.argv[1])
+peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    with open("/proc/self/status") as status:
+        peak_kib = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except OSError:
+    pass
+print(peak_kib)
+"""
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def hashlib_alone(name: str, path: Path) -> str:
+    hasher = hashlib.new(name)
+    buffer = bytearray(MIB)
+    view = memoryview(buffer)
+    with open(path, "rb", buffering=0) as stream:
+        while count := stream.readinto(buffer):
+            hasher.update(view[:count])
+    return hasher.hexdigest()
+
+
+def ours_sha256(path: Path) -> str:
+    with open(path, "rb", buffering=0) as stream:
+        return hashing.sha256_stream(stream)[0]
+
+
+def openssl_sha256(path: Path) -> str:
+    out = subprocess.run(["openssl", "dgst", "-sha256", str(path)], check=True, capture_output=True, text=True)
+    return out.stdout.strip().rsplit(" ", 1)[-1].lower()
+
+
+def make_random_file(path: Path, size: int) -> None:
+    with open(path, "wb") as out:
+        left = size
+        while left:
+            out.write(os.urandom(min(left, 16 * MIB)))
+            left -= min(left, 16 * MIB)
+    with open(path, "rb", buffering=0) as warm:  # into page cache
+        while warm.read(16 * MIB):
+            pass
+
+
+def busy_seconds() -> float:
+    """CPU seconds the whole machine has spent busy, or 0 where unknown."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle and iowait
+
+
+def own_seconds() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def time_all(
+    cases: dict[str, Callable[[], object]], repeats: int
+) -> tuple[dict[str, list[tuple[float, float]]], dict[str, object]]:
+    """(wall seconds, CPU seconds other processes used meanwhile) per run."""
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
+    results: dict[str, object] = {}
+    for round_ in range(repeats):
+        for name, run in cases.items():
+            busy, own, start = busy_seconds(), own_seconds(), time.perf_counter()
+            results[name] = run()
+            wall = time.perf_counter() - start
+            others = max(0.0, busy_seconds() - busy - (own_seconds() - own))
+            runs[name].append((wall, others))
+            say(f"  round {round_ + 1}/{repeats} {name}: {wall:.3f} s (other processes used {others:.2f} CPU s)")
+    return runs, results
+
+
+def peak_rss_kib(path: str) -> int:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, path], check=True, capture_output=True, text=True, cwd=ROOT, env=env
+    )
+    return int(out.stdout.strip())
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mib", type=int, default=1024, help="size of the timed file (default 1024)")
+    parser.add_argument("--memory-mib", type=int, default=4096, help="size of the memory-test file (default 4096)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="64 MiB timed file, 256 MiB memory test")
+    parser.add_argument("--tmpdir", default=None, help="where to put the temporary files")
+    args = parser.parse_args()
+    if args.quick:
+        args.size_mib, args.memory_mib = 64, 256
+    size = args.size_mib * MIB
+    cpus = os.cpu_count() or 1
+    has_openssl = shutil.which("openssl") is not None
+    load_before = os.getloadavg()[0]
+
+    with tempfile.TemporaryDirectory(prefix="bench-hashing-", dir=args.tmpdir) as tmp:
+        path = Path(tmp) / "random.bin"
+        say(f"writing {args.size_mib} MiB of random data to {path} and reading it once")
+        make_random_file(path, size)
+
+        cases: dict[str, Callable[[], object]] = {f"hashlib {n} alone": (lambda n=n: hashlib_alone(n, path)) for n in SINGLES}
+        cases["ours digest_path (4 digests)"] = lambda: hashing.digest_path(path)
+        cases["ours sha256_stream"] = lambda: ours_sha256(path)
+        if has_openssl:
+            cases["openssl dgst -sha256"] = lambda: openssl_sha256(path)
+        say(f"timing, best and median of {args.repeats}")
+        runs, results = time_all(cases, args.repeats)
+
+        ours = results["ours digest_path (4 digests)"]
+        for name in SINGLES:
+            assert getattr(ours, name) == results[f"hashlib {name} alone"], f"{name} differs from hashlib"
+        assert results["ours sha256_stream"] == ours.sha256
+        if has_openssl:
+            assert results["openssl dgst -sha256"] == ours.sha256, "sha256 differs from openssl"
+        path.unlink()
+
+        memory_path = Path(tmp) / "sparse.bin"
+        with open(memory_path, "wb") as sparse:
+            sparse.truncate(args.memory_mib * MIB)
+        say(f"peak RSS of a child hashing a {args.memory_mib} MiB sparse file")
+        baseline_kib = peak_rss_kib("-")
+        start = time.perf_counter()
+        peak_kib = peak_rss_kib(str(memory_path))
+        memory_seconds = time.perf_counter() - start
+
+    load_after = os.getloadavg()[0]
+    best = {name: min(wall for wall, _ in rs) for name, rs in runs.items()}
+    median = {name: statistics.median(wall for wall, _ in rs) for name, rs in runs.items()}
+    noise = {name: max(others for _, others in rs) for name, rs in runs.items()}
+
+    def gbps(seconds: float) -> float:
+        return size / seconds / 1e9
+
+    print(f"Hashing {args.size_mib} MiB from page cache, {cpus} CPUs, {args.repeats} rounds; "
+          f"thread layout {hashing._layout(hashing.ALGORITHMS, hashing._cpu_count())}")
+    # Other work on the machine skews the ratios, the threaded ones most:
+    # show how busy it was (last column: most CPU s others took in one run).
+    print(f"1-minute load average {load_before:.2f} before, {load_after:.2f} after")
+    print()
+    print(f"| {'what':<30} | {'best s':>7} | {'median s':>8} | {'GB/s best':>9} | {'GB/s med':>8} | {'others s':>8} |")
+    print(f"|{'-' * 32}|{'-' * 9}|{'-' * 10}|{'-' * 11}|{'-' * 10}|{'-' * 10}|")
+    for name in cases:
+        print(f"| {name:<30} | {best[name]:7.3f} | {median[name]:8.3f} | {gbps(best[name]):9.3f} | "
+              f"{gbps(median[name]):8.3f} | {noise[name]:8.2f} |")
+    print()
+
+    ours_name = "ours digest_path (4 digests)"
+    for label, pick in (("best", best), ("median", median)):
+        singles = [pick[f"hashlib {n} alone"] for n in SINGLES]
+        limit = max(max(singles), sum(singles) / cpus)
+        ratio = limit / pick[ours_name]
+        print(f"{label:>6}: limit max(slowest {max(singles):.3f} s, sum/{cpus} {sum(singles) / cpus:.3f} s) = "
+              f"{limit:.3f} s ({gbps(limit):.3f} GB/s); four digests {pick[ours_name]:.3f} s "
+              f"({gbps(pick[ours_name]):.3f} GB/s); limit/ours = {ratio:.2f} "
+              f"(goal >= {LIMIT_GOAL}: {verdict(ratio >= LIMIT_GOAL)})")
+        if has_openssl:
+            ratio = pick["openssl dgst -sha256"] / pick["ours sha256_stream"]
+            print(f"{label:>6}: sha256 openssl {pick['openssl dgst -sha256']:.3f} s / ours "
+                  f"{pick['ours sha256_stream']:.3f} s = {ratio:.2f} (goal >= {OPENSSL_GOAL}: "
+                  f"{verdict(ratio >= OPENSSL_GOAL)})")
+    if not has_openssl:
+        print("openssl not found: SHA-256 comparison skipped")
+    peak_mb = peak_kib * 1024 / 1e6
+    print(f"memory: peak RSS (VmHWM) hashing {args.memory_mib} MiB = {peak_mb:.1f} MB "
+          f"(interpreter + import alone {baseline_kib * 1024 / 1e6:.1f} MB; "
+          f"{args.memory_mib * MIB / memory_seconds / 1e9:.2f} GB/s incl. start-up) "
+          f"(goal < {MEMORY_GOAL_MB} MB: {verdict(peak_mb < MEMORY_GOAL_MB)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Forms behind the catalogue admin pages."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from catalogue.models import Case, Place
+
+
+class AliasesField(forms.CharField):
+    """A list of spellings typed one per line (or comma-separated), or as a JSON list of strings."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value) -> list[str]:
+        if isinstance(value, list):
+            items = value
+        else:
+            text = (super().to_python(value) or "").strip()
+            if not text:
+                return []
+            if text.startswith("["):
+                try:
+                    items = json.loads(text)
+                except json.JSONDecodeError as exc:
+                    raise ValidationError(f"The aliases look like JSON but are not valid JSON: {exc.msg}.") from exc
+                if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                    raise ValidationError("As JSON, the aliases must be a list of strings.")
+            else:
+                items = re.split(r"[\n,;]", text)
+        return list(dict.fromkeys(i.strip() for i in items if i and i.strip()))
+
+
+class PlaceAdminForm(forms.ModelForm):
+    aliases = AliasesField(
+        required=False,
+        help_text="Other spellings and transliterations (Kiev, Київ, Киев): one per line, comma-separated, "
+                  "or a JSON list.",
+    )
+
+    class Meta:
+        model = Place
+        fields = "__all__"
+
+
+class CaseAdminForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = "__all__"
+        help_texts = {
+            "reference": "Leave blank to get the next free reference (e.g. UA-2022-0007). It cannot be changed later.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "reference" in self.fields:
+            self.fields["reference"].required = False
+        if "team" in self.fields and not self.fields["team"].queryset.exists():
+            self.fields["team"].help_text = "You belong to no team: ask an administrator to add you to one."
+
+    def clean_reference(self) -> str:
+        return (self.cleaned_data.get("reference") or "").strip().upper()

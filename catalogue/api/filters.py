@@ -1,0 +1,99 @@
+"""Query filters for the case list (django-filter), and the backend that refuses
+parameters it does not know: a misspelt filter must not silently list everything."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+
+from catalogue.models import Case, CaseSource
+
+# Parameters that the pagination and the renderers read, not the filters.
+GENERAL_PARAMS = {"cursor", "page_size", "ordering", "format"}
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    raise_exception = True
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        known = set(GENERAL_PARAMS) | set(getattr(view, "extra_query_params", ()))
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+        unknown = sorted(set(request.query_params) - known)
+        if unknown:
+            raise ValidationError(
+                {name: f"Unknown parameter; this endpoint takes: {', '.join(sorted(known))}." for name in unknown}
+            )
+        return super().filter_queryset(request, queryset, view)
+
+
+def _id_or_name(value: str, prefix: str = "") -> Q:
+    """A related row by its numeric id, or by name (case-insensitive, part of the name)."""
+    value = value.strip()
+    if value.isdigit():
+        return Q(**{f"{prefix}id": int(value)})
+    return Q(**{f"{prefix}name__icontains": value})
+
+
+class CaseFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Full text (every word; place names in any spelling).")
+    status = django_filters.MultipleChoiceFilter(choices=Case.Status.choices, distinct=False)
+    sensitivity = django_filters.MultipleChoiceFilter(choices=Case.Sensitivity.choices, distinct=False)
+    category = django_filters.CharFilter(method="filter_category", label="Rome Statute code, e.g. 8(2)(b)(i).")
+    country = django_filters.CharFilter(method="filter_country", label="ISO 3166-1 alpha-2 code of a place, e.g. UA.")
+    place = django_filters.CharFilter(method="filter_place", label="A place's id, or part of its name or any alias.")
+    incident_after = django_filters.DateFilter(method="filter_incident_after", label="Incidents on or after (YYYY-MM-DD).")
+    incident_before = django_filters.DateFilter(method="filter_incident_before", label="Incidents on or before (YYYY-MM-DD).")
+    source = django_filters.CharFilter(method="filter_source", label="A source's id, or part of its name.")
+    perpetrator = django_filters.CharFilter(method="filter_perpetrator", label="An alleged perpetrator's id, or part of the name.")
+
+    class Meta:
+        model = Case
+        fields: list[str] = []
+
+    # The related filters use EXISTS rather than joins: no duplicate rows, no DISTINCT.
+
+    def filter_q(self, queryset, name, value):
+        from catalogue.search import search_cases
+
+        return search_cases(queryset, value)
+
+    def filter_category(self, queryset, name, value):
+        through = Case.categories.through
+        return queryset.filter(Exists(through.objects.filter(case=OuterRef("pk"), crimecategory__code=value.strip())))
+
+    def filter_country(self, queryset, name, value):
+        value = value.strip().upper()
+        if len(value) != 2 or not value.isalpha() or not value.isascii():
+            raise ValidationError({"country": "Use the two letters of ISO 3166-1, e.g. UA."})
+        through = Case.places.through
+        return queryset.filter(Exists(through.objects.filter(case=OuterRef("pk"), place__country=value)))
+
+    def filter_place(self, queryset, name, value):
+        value = value.strip()
+        through = Case.places.through
+        if value.isdigit():
+            match = Q(place_id=int(value))
+        else:
+            match = Q(place__name__icontains=value) | Q(place__aliases__icontains=value)
+        return queryset.filter(Exists(through.objects.filter(match, case=OuterRef("pk"))))
+
+    def filter_incident_after(self, queryset, name, value):
+        # An incident that spans the date counts: it ends (or, with no end, starts) on or after it.
+        return queryset.alias(_incident_last=Coalesce("incident_end", "incident_start")).filter(_incident_last__gte=value)
+
+    def filter_incident_before(self, queryset, name, value):
+        return queryset.filter(incident_start__lte=value)
+
+    def filter_source(self, queryset, name, value):
+        return queryset.filter(
+            Exists(CaseSource.objects.filter(_id_or_name(value, "source__"), case=OuterRef("pk")))
+        )
+
+    def filter_perpetrator(self, queryset, name, value):
+        through = Case.perpetrators.through
+        return queryset.filter(Exists(through.objects.filter(_id_or_name(value, "actor__"), case=OuterRef("pk"))))

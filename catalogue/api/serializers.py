@@ -1,0 +1,166 @@
+"""Case records as the API shows them, and what it accepts to create or change one."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from catalogue.models import Actor, Case, CaseSource, CrimeCategory, Place, Team, VictimCount
+
+
+class StrictFieldsMixin:
+    """Refuses body fields the serializer does not know: nothing is silently dropped."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(set(data.keys()) - writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: "Unknown or read-only field; it cannot be set here." for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class TeamSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Team
+        fields = ["slug", "name"]
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    aliases = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Place
+        fields = ["id", "name", "aliases", "admin_area", "country", "latitude", "longitude", "precision"]
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CrimeCategory
+        fields = ["code", "group", "name"]
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Actor
+        fields = ["id", "name", "kind", "affiliation"]
+
+
+class CaseSourceSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="source.id", read_only=True)
+    name = serializers.CharField(source="source.name", read_only=True)
+    kind = serializers.CharField(source="source.kind", read_only=True)
+    grading = serializers.CharField(read_only=True, help_text="Admiralty code: reliability A–F, credibility 1–6.")
+
+    class Meta:
+        model = CaseSource
+        fields = ["id", "name", "kind", "reliability", "credibility", "grading", "statement", "reported_on"]
+
+
+class VictimCountSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.name", read_only=True)
+
+    class Meta:
+        model = VictimCount
+        fields = ["category", "count", "source", "as_of", "note"]
+
+
+class EvidenceSummarySerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    sealed = serializers.IntegerField(required=False)
+    total_bytes = serializers.IntegerField(required=False, allow_null=True)
+    by_state = serializers.DictField(child=serializers.IntegerField(), required=False)
+    by_kind = serializers.DictField(child=serializers.IntegerField(), required=False)
+    url = serializers.CharField()
+
+
+def api_base(context: dict) -> str:
+    """The absolute /api/v1/ prefix, built once per response: reverse() per row and
+    link costs more than the rest of a list row (measured in bench/bench_api.py)."""
+    if "_api_base" not in context:
+        context["_api_base"] = reverse("case-list", request=context.get("request")).rsplit("cases/", 1)[0]
+    return context["_api_base"]
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    """A case in a list: what it is, where, which crimes, how much evidence.
+    Sources, perpetrators and victim figures are in the detail."""
+
+    url = serializers.SerializerMethodField()
+    team = serializers.CharField(source="team.slug", read_only=True)
+    places = serializers.SerializerMethodField()
+    categories = serializers.SerializerMethodField()
+    evidence_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference", "url", "title", "status", "sensitivity", "team", "incident_start", "incident_end",
+            "date_precision", "places", "categories", "evidence_count", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, case: Case) -> str:
+        return f"{api_base(self.context)}cases/{case.reference}/"
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_places(self, case: Case) -> list[dict]:
+        return [{"id": p.id, "name": p.name, "country": p.country} for p in case.places.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_categories(self, case: Case) -> list[str]:
+        return [c.code for c in case.categories.all()]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    """A case with all it holds: places, qualification, sources with their
+    grading, perpetrators, victim figures and a summary of its evidence."""
+
+    url = serializers.SerializerMethodField()
+    team = TeamSerializer(read_only=True)
+    places = PlaceSerializer(many=True, read_only=True)
+    categories = CategorySerializer(many=True, read_only=True)
+    perpetrators = ActorSerializer(many=True, read_only=True)
+    sources = CaseSourceSerializer(source="case_sources", many=True, read_only=True)
+    victim_counts = VictimCountSerializer(many=True, read_only=True)
+    evidence = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "reference", "url", "title", "summary", "status", "sensitivity", "team",
+            "incident_start", "incident_end", "date_precision",
+            "places", "categories", "perpetrators", "sources", "victim_counts", "evidence",
+            "created_at", "updated_at",
+        ]
+
+    def get_url(self, case: Case) -> str:
+        return f"{api_base(self.context)}cases/{case.reference}/"
+
+    @extend_schema_field(EvidenceSummarySerializer)
+    def get_evidence(self, case: Case) -> dict:
+        url = f"{api_base(self.context)}evidence/?case={case.reference}"
+        summary = getattr(case, "evidence_summary", None) or {"count": getattr(case, "evidence_count", 0) or 0}
+        return {**summary, "url": url}
+
+
+class CaseWriteSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What an investigator may set through catalogue.services.case_create / case_update."""
+
+    reference = serializers.CharField(required=False, max_length=40, help_text="Left out: the next free UA-<year>-NNNN.")
+    team = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Team.objects.all(), required=False,
+        help_text="The owning team's slug; needed only if you are on more than one team.",
+    )
+    title = serializers.CharField(max_length=300)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    incident_start = serializers.DateField(required=False, allow_null=True)
+    incident_end = serializers.DateField(required=False, allow_null=True)
+    date_precision = serializers.ChoiceField(choices=Case.DatePrecision.choices, required=False)
+    sensitivity = serializers.ChoiceField(choices=Case.Sensitivity.choices, required=False)
+    places = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all(), many=True, required=False)
+    categories = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
+    perpetrators = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all(), many=True, required=False)

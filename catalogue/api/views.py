@@ -1,0 +1,135 @@
+"""Cases through the API: thin doors onto catalogue.selectors and catalogue.services."""
+
+from __future__ import annotations
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from catalogue import services
+from catalogue.api.filters import CaseFilter, StrictFilterBackend
+from catalogue.api.pagination import SignedCursorPagination
+from catalogue.api.permissions import InvestigatorsWrite
+from catalogue.api.serializers import CaseListSerializer, CaseSerializer, CaseWriteSerializer
+from catalogue.models import Case, CaseSource, CrimeCategory, Place, VictimCount
+from catalogue.selectors import cases_visible_to
+
+# The items live in the evidence app, which catalogue must not import: reach
+# them through the reverse relation instead.
+_ITEM_MODEL = Case._meta.get_field("evidence").related_model
+
+
+def remote_addr(request) -> str | None:
+    # REMOTE_ADDR only: a proxy that sets X-Forwarded-For must be configured to
+    # overwrite REMOTE_ADDR, or any client could write a false address here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def evidence_summary(case: Case) -> dict:
+    """Counts of a case's items by state and kind and the bytes held, in one query."""
+    rows = (
+        _ITEM_MODEL.objects.filter(case=case).order_by()
+        .values_list("state", "kind").annotate(n=Count("pk"), size=Sum("size"))
+    )
+    by_state: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    total = 0
+    for state, kind, n, size in rows:
+        by_state[state] = by_state.get(state, 0) + n
+        by_kind[kind] = by_kind.get(kind, 0) + n
+        total += size or 0
+    return {
+        "count": sum(by_state.values()), "sealed": by_state.get("sealed", 0), "total_bytes": total,
+        "by_state": by_state, "by_kind": by_kind,
+    }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Cases you may see, filtered and ordered"),
+    retrieve=extend_schema(
+        summary="One case by its reference (the read is logged)",
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007")],
+    ),
+    create=extend_schema(summary="File a case (investigators)", request=CaseWriteSerializer,
+                         responses={201: CaseSerializer}),
+    partial_update=extend_schema(
+        summary="Change a case's description (investigators of the owning team)", request=CaseWriteSerializer,
+        responses={200: CaseSerializer},
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007")],
+    ),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = CaseSerializer
+    permission_classes = [IsAuthenticated, InvestigatorsWrite]
+    filter_backends = [StrictFilterBackend]
+    filterset_class = CaseFilter
+    pagination_class = SignedCursorPagination
+    lookup_field = "reference"
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    # Keysets on indexed, unique, non-null columns: the id follows filing order.
+    ordering_choices = {"-filed": ("-id",), "filed": ("id",), "reference": ("reference",), "-reference": ("-reference",)}
+    default_ordering = "-filed"
+
+    def get_serializer_class(self):
+        return CaseListSerializer if self.action == "list" else CaseSerializer
+
+    def get_queryset(self) -> QuerySet[Case]:
+        queryset = cases_visible_to(self.request.user).select_related("team")
+        if self.action != "list":
+            return queryset.prefetch_related(
+                "places", "categories", "perpetrators",
+                Prefetch("case_sources", CaseSource.objects.select_related("source").order_by("pk")),
+                Prefetch("victim_counts", VictimCount.objects.select_related("source").order_by("pk")),
+            )
+        queryset = queryset.defer("summary", "search_text").prefetch_related(
+            Prefetch("places", Place.objects.only("id", "name", "country")),
+            Prefetch("categories", CrimeCategory.objects.only("id", "code")),
+        )
+        # A correlated count per row of the page, not a GROUP BY over every visible case.
+        count = (
+            _ITEM_MODEL.objects.filter(case=OuterRef("pk")).order_by().values("case")
+            .annotate(n=Count("pk")).values("n")
+        )
+        return queryset.annotate(evidence_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.access_log_record_many(user=request.user, cases=page, via="api", remote_addr=remote_addr(request))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        case = self.get_object()
+        case.evidence_summary = evidence_summary(case)
+        services.access_log_record(user=request.user, case=case, via="api", remote_addr=remote_addr(request))
+        return Response(self.get_serializer(case).data)
+
+    def create(self, request, *args, **kwargs):
+        write = CaseWriteSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        fields = dict(write.validated_data)
+        fields["team"] = self._team_for(request.user, fields.get("team"))
+        case = services.case_create(actor=request.user, **fields)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        case = self.get_object()
+        write = CaseWriteSerializer(data=request.data, partial=True)
+        write.is_valid(raise_exception=True)
+        services.case_update(actor=request.user, case=case, **write.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @staticmethod
+    def _team_for(user, team):
+        teams = list(user.teams.all())
+        if team is not None:
+            if not user.is_superuser and team not in teams:
+                raise ValidationError({"team": "You can only file cases for a team you are on."})
+            return team
+        if len(teams) != 1:
+            raise ValidationError({"team": "Name the owning team (its slug): you are on %d teams." % len(teams)})
+        return teams[0]

@@ -1,0 +1,253 @@
+"""The evidence admin: filing goes through evidence_register, custody is read-only, nothing is deleted.
+
+Also re-registers the Case admin with its evidence inlines, since catalogue
+may not import evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import partial
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html, format_html_join
+
+from catalogue.admin import CaseAdmin, ReadOnlyAdminMixin
+from catalogue.admin_refusals import (
+    ServiceRefusal,
+    ServiceRefusalInlineMixin,
+    ServiceRefusalMixin,
+    on_refusal,
+    refusal_messages,
+    save_rows_through,
+)
+from catalogue.models import Case
+from catalogue.roles import INVESTIGATOR, user_has_role
+from catalogue.selectors import cases_visible_to
+from evidence import pipeline, storage
+from evidence.custody import verify_chain
+from evidence.forms import DESCRIPTION_FIELDS, FILING_FIELDS, EvidenceDescriptionForm, EvidenceFilingForm
+from evidence.models import CustodyEvent, EvidenceItem, ExportJob
+from evidence.selectors import custody_of, items_visible_to
+from evidence.services import evidence_register, evidence_update_description
+
+
+def file_evidence(request, case: Case, data: dict) -> EvidenceItem:
+    """File one item from an admin form, exactly as the API would (custody entries, pipeline queued)."""
+    upload = data.get("file")
+    item = evidence_register(
+        actor=request.user, case=case, kind=data["kind"], title=data["title"],
+        description=data.get("description", ""), file=upload, original_filename=upload.name if upload else "",
+        source_url=data.get("source_url", ""), held_by=data.get("held_by", ""),
+        declared_sha256=data.get("declared_sha256", ""), captured_at=data.get("captured_at"),
+        captured_by=data.get("captured_by", ""), via="admin",
+    )
+    if item.staged_name:
+        # If anything later in this save is refused, the rollback forgets the item: forget its upload too.
+        on_refusal(request, partial(storage.discard, item.staged_name))
+    return item
+
+
+def can_file(user) -> bool:
+    return user.is_superuser or (user_has_role(user, INVESTIGATOR) and user.has_perm("evidence.add_evidenceitem"))
+
+
+class EvidenceFilingFormSet(BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        return "new_evidence"
+
+
+class EvidenceFilingInline(ServiceRefusalInlineMixin, admin.StackedInline):
+    """Blank rows for new items only; filed items are listed by EvidenceListInline."""
+
+    model = EvidenceItem
+    form = EvidenceFilingForm
+    formset = EvidenceFilingFormSet
+    fields = FILING_FIELDS
+    extra = 1
+    can_delete = False
+    verbose_name = "new evidence item"
+    verbose_name_plural = "file new evidence (an upload, a URL to archive, or who holds the original)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+
+class EvidenceListInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = EvidenceItem
+    fields = ["exhibit", "title", "kind", "state", "media_type", "size"]
+    readonly_fields = fields
+    show_change_link = True
+    extra = 0
+    verbose_name_plural = "evidence filed"
+
+    def get_queryset(self, request):
+        return items_visible_to(request.user).order_by("number")
+
+
+class CaseWithEvidenceAdmin(CaseAdmin):
+    def get_inlines(self, request, obj):
+        inlines = list(super().get_inlines(request, obj))
+        if obj is not None:
+            inlines.append(EvidenceListInline)
+        if can_file(request.user):
+            inlines.append(EvidenceFilingInline)
+        return inlines
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.evidence.exists():
+            return False  # evidence is never deleted, so neither is the case that holds it
+        return super().has_delete_permission(request, obj)
+
+    def save_formset(self, request, form, formset, change):
+        if isinstance(formset, EvidenceFilingFormSet):
+            save_rows_through(request, formset, lambda data: file_evidence(request, form.instance, data))
+        elif formset.model is EvidenceItem:
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []  # a list only
+        else:
+            super().save_formset(request, form, formset, change)
+
+
+admin.site.unregister(Case)
+admin.site.register(Case, CaseWithEvidenceAdmin)
+
+
+FILING_RECORD = ["exhibit", "case", "state", "error", "withdrawn", "original_filename", "source_url", "held_by",
+                 "capture_place", "created_by", "created_at", "sealed_at"]
+INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata_json"]
+
+
+@admin.register(EvidenceItem)
+class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
+    list_display = ["exhibit", "title", "kind", "state", "media_type", "size"]
+    list_filter = ["kind", "state", "media_type", ("case__sensitivity", admin.ChoicesFieldListFilter), "withdrawn"]
+    list_select_related = ["case"]
+    search_fields = ["exhibit", "title", "^sha256", "case__reference"]
+    autocomplete_fields = ["case"]
+    ordering = ["-created_at"]
+    actions = ["verify_custody_chains", "retry_failed_items"]
+
+    def get_queryset(self, request):
+        return items_visible_to(request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = EvidenceFilingForm if obj is None else EvidenceDescriptionForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["case", *FILING_FIELDS]})]
+        return [
+            (None, {"fields": DESCRIPTION_FIELDS}),
+            ("Filing", {"fields": FILING_RECORD}),
+            ("Integrity (set by the pipeline)", {"fields": INTEGRITY}),
+            ("Custody log", {"fields": ["custody_log"]}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else [*FILING_RECORD, *INTEGRITY, "custody_log"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "case":
+            kwargs["queryset"] = cases_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return can_file(request.user) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # withdrawal is a custody entry (evidence_withdraw), never a delete
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                changes = {name: form.cleaned_data[name] for name in form.changed_data}
+                if changes:
+                    evidence_update_description(actor=request.user, item=obj, **changes)
+                return
+            item = file_evidence(request, form.cleaned_data["case"], form.cleaned_data)
+        except (ValidationError, PermissionDenied) as exc:
+            raise ServiceRefusal(exc) from exc
+        for field in EvidenceItem._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(item, field.attname))
+        obj._state.adding = False
+
+    @admin.display(description="metadata")
+    def metadata_json(self, obj):
+        return format_html("<pre>{}</pre>", json.dumps(obj.metadata, indent=2, ensure_ascii=False, sort_keys=True))
+
+    @admin.display(description="custody log")
+    def custody_log(self, obj):
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+                "<td><code>{}</code></td><td><code>{}</code></td></tr>",
+            (
+                (e.seq, e.action, e.outcome, e.actor, e.occurred_at.isoformat(), e.recorded_at.isoformat(),
+                 json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.entry_hash)
+                for e in custody_of(obj)
+            ),
+        )
+        return format_html(
+            '<table class="custody-log"><thead><tr><th>seq</th><th>action</th><th>outcome</th><th>actor</th>'
+            "<th>occurred at</th><th>recorded at</th><th>details</th><th>entry hash</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+
+    @admin.action(description="Verify custody chains", permissions=["view"])
+    def verify_custody_chains(self, request, queryset):
+        for item in queryset.select_related(None).only("id", "exhibit").order_by("exhibit"):
+            report = verify_chain(item)
+            if report.ok:
+                self.message_user(request, f"{item.exhibit}: custody chain intact ({report.length} entries).",
+                                  messages.SUCCESS)
+            else:
+                self.message_user(
+                    request, f"{item.exhibit}: custody chain broken at seq {report.broken_seq}: {report.problem}.",
+                    messages.ERROR,
+                )
+
+    @admin.action(description="Retry failed items", permissions=["change"])
+    def retry_failed_items(self, request, queryset):
+        for item in queryset.select_related(None).order_by("exhibit"):
+            try:
+                pipeline.retry(actor=request.user, item=item)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{item.exhibit}: not retried: {' '.join(refusal_messages(exc))}",
+                                  messages.WARNING)
+            else:
+                self.message_user(request, f"{item.exhibit}: queued again for ingest.", messages.SUCCESS)
+
+
+@admin.register(CustodyEvent)
+class CustodyEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["exhibit", "seq", "action", "outcome", "actor", "occurred_at", "recorded_at"]
+    list_filter = ["action", "outcome"]
+    list_select_related = ["item"]
+    search_fields = ["item__exhibit", "=entry_hash", "actor"]
+    ordering = ["-log_index"]
+    show_full_result_count = False
+    fields = ["item", "seq", "action", "outcome", "actor", "actor_user", "occurred_at", "recorded_at",
+              "details", "prev_hash", "entry_hash", "log_index"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(item__in=items_visible_to(request.user))
+
+    @admin.display(ordering="item__exhibit")
+    def exhibit(self, obj):
+        return obj.item.exhibit
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["case", "state", "requested_by", "created_at", "finished_at", "item_count", "package_size"]
+    list_filter = ["state"]
+    list_select_related = ["case", "requested_by"]
+    search_fields = ["case__reference"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))
+

@@ -1,0 +1,41 @@
+"""Query filters for the evidence list."""
+
+from __future__ import annotations
+
+import django_filters
+from rest_framework.exceptions import ValidationError
+
+from evidence.hashing import normalise_sha256
+from evidence.models import EvidenceItem
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    case = django_filters.CharFilter(field_name="case__reference", label="The case's reference, e.g. UA-2022-0007.")
+    kind = django_filters.MultipleChoiceFilter(choices=EvidenceItem.Kind.choices, distinct=False)
+    state = django_filters.MultipleChoiceFilter(choices=EvidenceItem.State.choices, distinct=False)
+    sha256 = django_filters.CharFilter(method="filter_sha256", label="SHA-256 of the content (64 hex characters).")
+    media_type = django_filters.CharFilter(
+        method="filter_media_type", label="e.g. video/mp4; a trailing slash (video/) matches the whole type."
+    )
+    q = django_filters.CharFilter(method="filter_q", label="Full text over exhibit, title, description, file name, extracted text.")
+
+    class Meta:
+        model = EvidenceItem
+        fields: list[str] = []
+
+    def filter_sha256(self, queryset, name, value):
+        try:
+            return queryset.filter(sha256=normalise_sha256(value))
+        except ValueError as exc:
+            raise ValidationError({"sha256": str(exc)}) from None
+
+    def filter_media_type(self, queryset, name, value):
+        value = value.strip().lower()
+        if value.endswith("/"):
+            return queryset.filter(media_type__startswith=value)
+        return queryset.filter(media_type=value)
+
+    def filter_q(self, queryset, name, value):
+        from catalogue.search import search_items
+
+        return search_items(queryset, value)

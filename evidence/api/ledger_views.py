@@ -1,0 +1,180 @@
+"""The Merkle log through the API: its public key, signed tree heads and RFC 9162 proofs.
+
+Thin doors onto evidence.signing and evidence.log_store. GET /log/head/
+returns the latest signed head, signing a new one first when there is none
+or the log has grown since: a caller always gets a head that covers every
+entry committed before its request. Inclusion proofs are given only for
+entries of items the caller may see (anything else is a 404, as elsewhere).
+"""
+
+from __future__ import annotations
+
+import re
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from evidence import log_store, signing
+from evidence.custody import event_as_entry
+from evidence.models import CustodyEvent, TreeHead
+from evidence.selectors import items_visible_to
+
+_HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+# Response shapes, for the OpenAPI schema (the views build plain dicts).
+class KeySerializer(serializers.Serializer):
+    algorithm = serializers.CharField()
+    key_id = serializers.CharField(help_text="SHA-256 of the public key's DER encoding, hex.")
+    public_key_pem = serializers.CharField()
+    key_id_is = serializers.CharField()
+
+
+class HeadSerializer(serializers.Serializer):
+    tree_size = serializers.IntegerField()
+    root_hash = serializers.CharField()
+    timestamp = serializers.CharField()
+    timestamp_ms = serializers.IntegerField()
+    signature = serializers.CharField(help_text="Ed25519 over the TreeHeadDataV2 bytes, base64.")
+    key_id = serializers.CharField()
+    algorithm = serializers.CharField()
+    signed_data = serializers.CharField()
+
+
+class InclusionSerializer(serializers.Serializer):
+    log_index = serializers.IntegerField()
+    tree_size = serializers.IntegerField()
+    leaf_hash = serializers.CharField()
+    entry_hash = serializers.CharField()
+    item = serializers.UUIDField()
+    exhibit = serializers.CharField()
+    entry = serializers.DictField(help_text="The custody entry as hashed, with its log_index.")
+    audit_path = serializers.ListField(child=serializers.CharField())
+    root_hash = serializers.CharField()
+    head = HeadSerializer(allow_null=True)
+
+
+class ConsistencySerializer(serializers.Serializer):
+    first = serializers.IntegerField()
+    second = serializers.IntegerField()
+    first_root_hash = serializers.CharField()
+    second_root_hash = serializers.CharField()
+    proof = serializers.ListField(child=serializers.CharField())
+    first_head = HeadSerializer(allow_null=True)
+    second_head = HeadSerializer(allow_null=True)
+
+
+def _int_param(request, name: str, *, required: bool = False) -> int | None:
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise ValidationError({name: "This parameter is required."})
+        return None
+    if not raw.isdigit():
+        raise ValidationError({name: f"Expected a whole number of 0 or more, got {raw!r}."})
+    return int(raw)
+
+
+def _tree_size(request, name: str, log_size: int) -> int | None:
+    value = _int_param(request, name)
+    if value is not None and value > log_size:
+        raise ValidationError({name: f"Tree size {value} is beyond the log, which holds {log_size} entries."})
+    return value
+
+
+def _head_for(tree_size: int) -> dict | None:
+    head = TreeHead.objects.filter(tree_size=tree_size).order_by("-timestamp").first()
+    return signing.head_as_dict(head) if head else None
+
+
+class LogKeyView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(summary="The log's Ed25519 public key (PEM) and its fingerprint (key_id)", responses=KeySerializer)
+    def get(self, request):
+        key = signing.signing_key()
+        return Response({
+            "algorithm": signing.ALGORITHM, "key_id": key.key_id, "public_key_pem": key.public_pem,
+            "key_id_is": "SHA-256 of the public key's DER (SubjectPublicKeyInfo) encoding, hex",
+        })
+
+
+class LogHeadView(APIView):
+    @extend_schema(summary="The latest signed tree head (signed on demand if the log has grown)", responses=HeadSerializer)
+    def get(self, request):
+        return Response(signing.head_as_dict(signing.current_head()))
+
+
+class InclusionProofView(APIView):
+    @extend_schema(
+        summary="RFC 9162 inclusion proof for one custody entry (by log index or entry_hash)",
+        responses=InclusionSerializer,
+        parameters=[
+            OpenApiParameter("index", OpenApiTypes.INT, description="The entry's log index (0-based)."),
+            OpenApiParameter("entry_hash", OpenApiTypes.STR, description="The entry's entry_hash (64 hex)."),
+            OpenApiParameter("tree_size", OpenApiTypes.INT,
+                             description="Prove into this tree size (default: the latest signed head)."),
+        ],
+    )
+    def get(self, request):
+        index = _int_param(request, "index")
+        digest = request.query_params.get("entry_hash")
+        if (index is None) == (digest is None):
+            raise ValidationError({"non_field_errors": "Give exactly one of `index` and `entry_hash`."})
+        if digest is not None and not _HEX64.match(digest):
+            raise ValidationError({"entry_hash": "An entry_hash is 64 hexadecimal characters."})
+        log_size = log_store.size()
+        tree_size = _tree_size(request, "tree_size", log_size)
+        head = None
+        if tree_size is None:
+            head = signing.head_as_dict(signing.current_head())
+            tree_size = head["tree_size"]
+        events = CustodyEvent.objects.filter(item__in=items_visible_to(request.user)).select_related("item")
+        event = (events.filter(log_index=index) if digest is None else events.filter(entry_hash=digest.lower())).first()
+        if event is None:
+            raise NotFound("No custody entry with that log index or entry_hash, or none that you may see.")
+        if event.log_index >= tree_size:
+            raise ValidationError({"tree_size": f"The entry is at log index {event.log_index}, "
+                                                f"so it is not in a tree of size {tree_size}."})
+        proof = log_store.inclusion_proof(event.log_index, tree_size)
+        return Response({
+            "log_index": event.log_index, "tree_size": tree_size,
+            "leaf_hash": signing.entry_leaf_hash(event).hex(), "entry_hash": event.entry_hash,
+            "item": str(event.item_id), "exhibit": event.item.exhibit,
+            "entry": event_as_entry(event),
+            "audit_path": [h.hex() for h in proof],
+            "root_hash": log_store.root(tree_size).hex(),
+            "head": head or _head_for(tree_size),
+        })
+
+
+class ConsistencyProofView(APIView):
+    @extend_schema(
+        summary="RFC 9162 consistency proof between two tree sizes",
+        responses=ConsistencySerializer,
+        parameters=[
+            OpenApiParameter("first", OpenApiTypes.INT, required=True, description="The older tree size."),
+            OpenApiParameter("second", OpenApiTypes.INT,
+                             description="The newer tree size (default: the latest signed head)."),
+        ],
+    )
+    def get(self, request):
+        log_size = log_store.size()
+        first = _int_param(request, "first", required=True)
+        second = _tree_size(request, "second", log_size)
+        if second is None:
+            second = signing.current_head().tree_size
+        if first > second:
+            raise ValidationError({"first": f"Tree size {first} is larger than the second size, {second}."})
+        return Response({
+            "first": first, "second": second,
+            "first_root_hash": log_store.root(first).hex(),
+            "second_root_hash": log_store.root(second).hex(),
+            "proof": [h.hex() for h in log_store.consistency_proof(first, second)],
+            "first_head": _head_for(first), "second_head": _head_for(second),
+        })

@@ -1,0 +1,221 @@
+"""Evidence through the API: list, file, download, custody, verify, hash lookup.
+Thin doors onto evidence.selectors and evidence.services; every item comes
+through the case visibility rule, and what you may not see is a 404."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue.api.filters import StrictFilterBackend
+from catalogue.api.pagination import SignedCursorPagination
+from catalogue.api.views import remote_addr
+from catalogue.selectors import case_get_visible
+from config.api_errors import Conflict, ContentUnavailable, PayloadTooLarge, RangeNotSatisfiable
+from evidence import selectors, storage
+from evidence.api.content import Unsatisfiable, content_response, parse_range
+from evidence.api.filters import EvidenceFilter
+from evidence.api.serializers import (
+    CustodyEventSerializer,
+    EvidenceItemDetailSerializer,
+    EvidenceItemSerializer,
+    EvidenceRegisterSerializer,
+    HashMatchSerializer,
+)
+from evidence.api.verification import verify_item
+from evidence.custody import custody_append
+from evidence.hashing import normalise_sha256
+from evidence.models import CustodyEvent, EvidenceItem
+from evidence.services import evidence_register
+
+ITEM_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's id (UUID).")
+# Room for the multipart envelope around a file of the largest allowed size.
+_MULTIPART_SLACK = 1 << 20
+
+
+def _client_facts(request) -> dict:
+    return {
+        "via": "api", "remote_addr": remote_addr(request),
+        "user_agent": request.META.get("HTTP_USER_AGENT", "")[:300],
+    }
+
+
+class CustodyPagination(SignedCursorPagination):
+    """A chain is read in order: by `seq`, the one ordering."""
+
+    page_size = 100
+    max_page_size = 1000
+
+    def get_ordering(self, request, queryset, view):
+        name = request.query_params.get(self.ordering_query_param, "seq")
+        if name != "seq":
+            raise ValidationError({"ordering": "A custody chain is listed by seq only."})
+        self.ordering_name = "seq"
+        return ("seq",)
+
+    def get_schema_operation_parameters(self, view):
+        params = super(SignedCursorPagination, self).get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return [p for p in params if p["name"] != self.ordering_query_param]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Evidence items you may see, filtered"),
+    retrieve=extend_schema(summary="One item with its digests, metadata and state", parameters=[ITEM_ID]),
+)
+class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    filter_backends = [StrictFilterBackend]
+    filterset_class = EvidenceFilter
+    pagination_class = SignedCursorPagination
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    lookup_value_regex = "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+    ordering_choices = {"exhibit": ("exhibit",), "-exhibit": ("-exhibit",)}
+    default_ordering = "exhibit"
+
+    def get_queryset(self) -> QuerySet[EvidenceItem]:
+        queryset = selectors.items_visible_to(self.request.user).select_related("case")
+        if self.action in ("list", "create"):
+            queryset = queryset.defer("metadata", "extracted_text", "description")
+        return queryset
+
+    def get_serializer_class(self):
+        return EvidenceItemSerializer if self.action == "list" else EvidenceItemDetailSerializer
+
+    def filter_queryset(self, queryset):
+        # The filters belong to the list; on one item they would only turn a hit into a 404.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def get_object(self) -> EvidenceItem:
+        # Only the path names an item: a body or query cannot widen the rule.
+        item = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        if item is None:
+            raise Http404("No evidence item with this id, or not one you may see.")
+        return item
+
+    @extend_schema(
+        summary="File an item: upload, online media to archive, or a reference",
+        request={"multipart/form-data": EvidenceRegisterSerializer, "application/json": EvidenceRegisterSerializer},
+        responses={201: EvidenceItemDetailSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.EVIDENCE_MAX_UPLOAD_SIZE + _MULTIPART_SLACK:
+            # Refused before a byte of the body is read or staged.
+            raise PayloadTooLarge(f"The request is {declared} bytes; the upload limit is "
+                                  f"{settings.EVIDENCE_MAX_UPLOAD_SIZE} bytes.")
+        write = EvidenceRegisterSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        fields = dict(write.validated_data)
+        case = case_get_visible(request.user, fields.pop("case"))
+        if case is None:
+            raise Http404("No case with this reference, or not one you may see.")
+        upload = fields.pop("file", None)
+        item = evidence_register(
+            actor=request.user, case=case, file=upload,
+            original_filename=getattr(upload, "name", "") or "", via="api", **fields,
+        )
+        # With tasks run in-process the pipeline has already run on commit: show what it did.
+        item = self.get_queryset().get(pk=item.pk)
+        return Response(EvidenceItemDetailSerializer(item, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="The item's bytes, streamed (ranges allowed); recorded as a dissemination custody entry",
+        parameters=[ITEM_ID, OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False,
+                                              description="One byte range, e.g. bytes=0-1023")],
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The whole file; Repr-Digest carries its SHA-256."),
+            (206, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The requested range."),
+            409: OpenApiResponse(description="The item has no sealed content (its `state` says why)."),
+            416: OpenApiResponse(description="The range starts beyond the file."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="content", url_name="content")
+    def content(self, request, pk=None):
+        item = self.get_object()
+        if item.state != EvidenceItem.State.SEALED or not item.sha256:
+            exc = Conflict(f"The item is {item.state}: there is no sealed content to download.")
+            exc.extra = {"state": item.state}
+            raise exc
+        range_header = request.META.get("HTTP_RANGE")
+        try:
+            span = parse_range(range_header, item.size or 0)
+        except Unsatisfiable:
+            exc = RangeNotSatisfiable(f"The range {range_header!r} starts beyond the file, which is {item.size} bytes.")
+            response = self.handle_exception(exc)
+            response["Content-Range"] = f"bytes */{item.size}"
+            return response
+        if request.method == "HEAD":
+            return content_response(item, None, span)
+        try:
+            stream = storage.open_content(item.sha256)
+        except OSError:
+            raise ContentUnavailable() from None
+        try:
+            first, last = span if span is not None else (0, item.size - 1)
+            # Recorded, and committed, before the first byte leaves.
+            custody_append(
+                item=item, action=CustodyEvent.Action.DISSEMINATION, user=request.user,
+                details={**_client_facts(request), "range": range_header or None,
+                         "first_byte": first, "last_byte": last, "bytes": last - first + 1},
+            )
+        except BaseException:
+            stream.close()
+            raise
+        return content_response(item, stream, span)
+
+    @extend_schema(summary="The item's custody chain, oldest first", parameters=[ITEM_ID],
+                   responses={200: CustodyEventSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="custody", url_name="custody",
+            pagination_class=CustodyPagination, filter_backends=[StrictFilterBackend], filterset_class=None)
+    def custody(self, request, pk=None):
+        item = self.get_object()
+        events = selectors.custody_of(item)
+        page = self.paginate_queryset(StrictFilterBackend().filter_queryset(request, events, self))
+        return self.get_paginated_response(CustodyEventSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Re-check the chain, the stored bytes and the log; the fixity check is recorded",
+        parameters=[ITEM_ID], request=None,
+        responses={200: inline_serializer("VerifyReport", {
+            "item": serializers.UUIDField(), "exhibit": serializers.CharField(), "ok": serializers.BooleanField(),
+            "chain": serializers.DictField(), "fixity": serializers.DictField(), "log": serializers.DictField(),
+        })},
+    )
+    @action(detail=True, methods=["post"], url_path="verify", url_name="verify", parser_classes=[JSONParser])
+    def verify(self, request, pk=None):
+        item = self.get_object()
+        return Response(verify_item(item=item, user=request.user, details=_client_facts(request)))
+
+
+class HashLookupView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Which items you may see hold content with this SHA-256",
+        parameters=[OpenApiParameter("sha256", str, OpenApiParameter.PATH, description="64 hex characters")],
+        responses={200: HashMatchSerializer},
+    )
+    def get(self, request, sha256: str):
+        if request.query_params:
+            raise ValidationError({name: "Unknown parameter; this endpoint takes none." for name in request.query_params})
+        try:
+            digest = normalise_sha256(sha256)
+        except ValueError as exc:
+            raise ValidationError({"sha256": str(exc)}) from None
+        items = list(selectors.items_holding(request.user, digest).defer("metadata", "extracted_text").order_by("exhibit"))
+        data = {"sha256": digest, "count": len(items), "items": items}
+        return Response(HashMatchSerializer(data, context={"request": request}).data)

@@ -1,0 +1,244 @@
+"""Court packages: a case's evidence as a BagIt bag that can be checked offline.
+
+The order of work, and why:
+ 1. refuse if any item is still being processed (never pack unsealed bytes);
+ 2. copy each sealed item's original bytes into the bag, re-hashing them on
+    the way, so a fixity failure stops the export before anything is logged;
+ 3. append a `packing` custody event to every item, in one transaction;
+ 4. sign a tree head after that commit, so it covers the packing events;
+ 5. write each custody log up to that head, an inclusion proof for every
+    entry, the metadata, a README and the verifier; sign a package manifest
+    that lists every file's SHA-256, every item folder and each log's length
+    and last entry (so a dropped entry or a deleted folder shows); then make
+    the bag (SHA-256 and SHA-512 manifests and tag manifests) and validate it.
+Layout and file formats: evidence/bag_layout.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import bagit
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from catalogue.models import Case
+from catalogue.roles import LEGAL, user_has_role
+from evidence import bag_layout, log_store, signing, storage
+from evidence.custody import custody_append, event_as_entry
+from evidence.models import CustodyEvent, EvidenceItem, ExportJob
+from evidence.selectors import items_visible_to
+
+logger = logging.getLogger(__name__)
+
+EXPORT_AGENT = "agent:evidence-export/1.0"
+PENDING_STATES = (EvidenceItem.State.RECEIVED, EvidenceItem.State.PROCESSING)
+
+
+class ExportError(Exception):
+    """The package could not be made; the message says why."""
+
+
+class ItemsNotSealed(ExportError):
+    def __init__(self, exhibits: list[str]) -> None:
+        self.exhibits = exhibits
+        super().__init__(
+            "These items are still being processed and are not sealed yet, so they cannot be packed: "
+            + ", ".join(exhibits) + ". Export again once they are sealed (or have failed)."
+        )
+
+
+@dataclass(frozen=True)
+class BagResult:
+    path: Path
+    item_count: int
+    tree_size: int
+    content_items: int
+
+
+def items_for_export(*, case: Case, user: AbstractBaseUser | None) -> list[EvidenceItem]:
+    """Every item of the case the requester may see (all of them for a system export)."""
+    items = items_visible_to(user) if user is not None else EvidenceItem.objects.all()
+    return list(items.filter(case=case).select_related("case", "created_by", "capture_place").order_by("number"))
+
+
+def check_can_export(*, user: AbstractBaseUser, case: Case) -> None:
+    if not (user.is_superuser or user_has_role(user, LEGAL)):
+        raise PermissionDenied("Only legal staff can export a court package.")
+
+
+def unsealed(items: list[EvidenceItem]) -> list[str]:
+    return [item.exhibit for item in items if item.state in PENDING_STATES]
+
+
+@contextmanager
+def _quiet_bagit():
+    """bagit logs a line per file at INFO; keep its warnings, drop the chatter."""
+    bagit_logger = logging.getLogger("bagit")
+    level = bagit_logger.level
+    bagit_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        bagit_logger.setLevel(level)
+
+
+def _copy_content(item: EvidenceItem, target: Path) -> None:
+    """Copy the stored bytes, refusing them unless they still have the digests sealed."""
+    sha256, sha512 = hashlib.sha256(), hashlib.sha512()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        source = storage.open_content(item.sha256)
+    except OSError as exc:
+        raise ExportError(f"The stored bytes of {item.exhibit} cannot be opened ({exc}).") from exc
+    with source, open(target, "wb") as out:
+        for block in iter(lambda: source.read(1 << 20), b""):
+            sha256.update(block)
+            sha512.update(block)
+            out.write(block)
+    if sha256.hexdigest() != item.sha256 or (item.sha512 and sha512.hexdigest() != item.sha512):
+        raise ExportError(
+            f"The stored bytes of {item.exhibit} no longer match the digests recorded when it was sealed; "
+            "the export stopped so that altered bytes are not packed. Run verify_integrity."
+        )
+
+
+def build_bag(
+    *, case: Case, directory: Path, user: AbstractBaseUser | None = None, package_id: str
+) -> BagResult:
+    """Write the court package for ``case`` as a bag at ``directory`` (which must not exist)."""
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()):
+        raise ExportError(f"{directory} already exists and is not empty.")
+    items = items_for_export(case=case, user=user)
+    pending = unsealed(items)
+    if pending:
+        raise ItemsNotSealed(pending)
+    directory.mkdir(parents=True, exist_ok=True)
+    content_files: dict[str, str] = {}
+    for item in items:
+        reason = bag_layout.why_no_content(item)
+        if reason is None:
+            relative = bag_layout.content_path(item)
+            _copy_content(item, directory / relative)
+            content_files[str(item.pk)] = relative
+
+    with transaction.atomic():
+        for item in items:
+            custody_append(
+                item=item, action=CustodyEvent.Action.PACKING, user=user, agent=None if user else EXPORT_AGENT,
+                details={"package_id": package_id, "case": case.reference,
+                         "bytes_included": str(item.pk) in content_files},
+            )
+    head = signing.sign_tree_head()
+
+    events = list(
+        CustodyEvent.objects.filter(item__in=items, log_index__lt=head.tree_size).order_by("item_id", "seq")
+    )
+    proofs = log_store.inclusion_proofs([e.log_index for e in events], head.tree_size)
+    entries_by_item: dict[str, list[dict]] = {str(item.pk): [] for item in items}
+    for event in events:
+        entries_by_item[str(event.item_id)].append(event_as_entry(event))
+    key = signing.signing_key()
+    tag_files = bag_layout.write_payload(
+        directory, case=case, items=items, entries_by_item=entries_by_item, proofs=proofs,
+        head=head, key=key, content_files=content_files, package_id=package_id,
+        exported_by=f"user:{user.get_username()}" if user else EXPORT_AGENT,
+    )
+    with _quiet_bagit():
+        bag = bagit.make_bag(str(directory), bag_info=bag_layout.bag_info(case, package_id),
+                             checksums=["sha256", "sha512"])
+        bag_layout.write_tag_files(directory, tag_files)
+        bag.save()  # rewrites the tag manifests so they cover README.txt and verify.py
+        bagit.Bag(str(directory)).validate()
+    return BagResult(path=directory, item_count=len(items), tree_size=head.tree_size,
+                     content_items=len(content_files))
+
+
+def zip_bag(bag: Path, target: Path) -> str:
+    """Zip a bag under one top folder; returns the zip's SHA-256. Originals are stored, the rest deflated."""
+    with zipfile.ZipFile(target, "w", allowZip64=True) as archive:
+        for path in sorted(p for p in bag.rglob("*") if p.is_file()):
+            relative = path.relative_to(bag)
+            compress = zipfile.ZIP_STORED if "content" in relative.parts else zipfile.ZIP_DEFLATED
+            archive.write(path, f"{bag.name}/{relative.as_posix()}", compress_type=compress)
+    digest = hashlib.sha256()
+    with open(target, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- export jobs (the API's door) -------------------------------------------------
+
+
+def export_request(*, actor: AbstractBaseUser, case: Case) -> ExportJob:
+    """Queue a court package for a case the actor can see. Refuses (before queueing) if items are unsealed."""
+    check_can_export(user=actor, case=case)
+    pending = unsealed(items_for_export(case=case, user=actor))
+    if pending:
+        raise ItemsNotSealed(pending)
+    with transaction.atomic():
+        job = ExportJob.objects.create(case=case, requested_by=actor)
+        from evidence.export_tasks import export_case
+
+        transaction.on_commit(lambda: export_case.delay(str(job.pk)))
+    return job
+
+
+def export_run(job_id: str) -> str:
+    """Build, zip and store the package for a queued job; returns its final state.
+
+    The job is claimed with a conditional UPDATE, so a redelivered task finds it
+    taken and does nothing. A failure leaves the job `failed` with the reason.
+    """
+    claimed = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(state=ExportJob.State.RUNNING)
+    job = ExportJob.objects.select_related("case", "requested_by").get(pk=job_id)
+    if not claimed:
+        return job.state
+    try:
+        with tempfile.TemporaryDirectory(prefix="export-") as tmp:
+            bag_dir = Path(tmp) / bag_layout.bag_name(job.case, str(job.pk))
+            result = build_bag(case=job.case, directory=bag_dir, user=job.requested_by, package_id=str(job.pk))
+            zip_path = Path(tmp) / "package.zip"
+            digest = zip_bag(bag_dir, zip_path)
+            size = zip_path.stat().st_size
+            with open(zip_path, "rb") as handle:
+                name = default_storage.save(f"exports/{job.pk}.zip", File(handle))
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the job, visibly
+        logger.exception("Export %s failed", job_id)
+        ExportJob.objects.filter(pk=job_id).update(
+            state=ExportJob.State.FAILED, error=str(exc) or type(exc).__name__, finished_at=timezone.now()
+        )
+        return ExportJob.State.FAILED
+    ExportJob.objects.filter(pk=job_id).update(
+        state=ExportJob.State.DONE, finished_at=timezone.now(), package_name=name, package_sha256=digest,
+        package_size=size, item_count=result.item_count, tree_size=result.tree_size, error="",
+    )
+    return ExportJob.State.DONE
+
+
+def export_to_directory(*, case: Case, directory: Path, user: AbstractBaseUser | None = None) -> BagResult:
+    """The management command's door: the bag as a folder inside ``directory``."""
+    if user is not None:
+        check_can_export(user=user, case=case)
+    package_id = f"cli-{timezone.now().strftime('%Y%m%dT%H%M%S%fZ')}"
+    target = Path(directory) / bag_layout.bag_name(case, package_id)
+    if target.exists():
+        raise ExportError(f"{target} already exists.")
+    try:
+        return build_bag(case=case, directory=target, user=user, package_id=package_id)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)  # a half-written folder must not pass for a package
+        raise

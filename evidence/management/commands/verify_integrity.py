@@ -1,0 +1,125 @@
+"""`python manage.py verify_integrity`: every custody chain and every stored object.
+
+Read-only: it reports, it does not record (the scheduled fixity sweep records
+checks in the custody logs). Exits 1 if anything is wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
+from django.utils import timezone
+
+from evidence import content_store, log_store, storage
+from evidence.custody import verify_chain
+from evidence.models import CustodyEvent, EvidenceItem
+
+State = EvidenceItem.State
+
+
+class Command(BaseCommand):
+    help = "Verify every custody chain and every stored object; exit status 1 on any fault."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-content", action="store_true", help="check the chains only, not the stored bytes")
+        parser.add_argument("--case", help="only the items of this case reference")
+
+    def handle(self, *args, **options):
+        items = EvidenceItem.objects.order_by("case_id", "number").select_related("case")
+        if options["case"]:
+            items = items.filter(case__reference=options["case"])
+        total = items.count()
+        faults: list[str] = []
+        warnings: list[str] = []
+        counts = {"items": 0, "chains_ok": 0, "objects_ok": 0, "entries": 0}
+        checked_objects: dict[str, str] = {}  # sha256 -> "" if ok, else the problem
+        started = time.monotonic()
+        last_progress = 0.0
+        stuck_after = timezone.now() - timedelta(seconds=settings.EVIDENCE_SWEEP_AFTER_SECONDS)
+
+        for item in items.iterator(chunk_size=500):
+            counts["items"] += 1
+            report = verify_chain(item)
+            counts["entries"] += report.length
+            if report.ok and report.length:
+                counts["chains_ok"] += 1
+            elif not report.length:
+                faults.append(f"{item.exhibit}: the custody log is empty")
+            else:
+                faults.append(f"{item.exhibit}: custody entry {report.broken_seq}: {report.problem}")
+            if item.sha256 and item.state in (State.SEALED, State.QUARANTINED) and not options["no_content"]:
+                if item.sha256 not in checked_objects:
+                    checked_objects[item.sha256] = self.check_object(item.sha256, item.size)
+                problem = checked_objects[item.sha256]
+                if problem:
+                    faults.append(f"{item.exhibit}: {problem}")
+                else:
+                    counts["objects_ok"] += 1
+            if item.state == State.FAILED:
+                warnings.append(f"{item.exhibit}: failed ({item.error}); retry with evidence.pipeline.retry")
+            elif item.state == State.QUARANTINED:
+                warnings.append(f"{item.exhibit}: quarantined ({item.error})")
+            elif item.state in (State.RECEIVED, State.PROCESSING) and item.created_at < stuck_after:
+                warnings.append(f"{item.exhibit}: still {item.state} since {item.created_at:%Y-%m-%d %H:%M}")
+            now = time.monotonic()
+            if now - last_progress >= 1 or counts["items"] == total:
+                last_progress = now
+                self.progress(counts["items"], total)
+
+        log_faults = self.check_log(options["case"])
+        faults += log_faults
+        if total and self.stderr.isatty():
+            self.stderr.write("")  # end the progress line
+        for line in warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {line}"))
+        for line in faults:
+            self.stdout.write(self.style.ERROR(f"FAULT: {line}"))
+        elapsed = time.monotonic() - started
+        self.stdout.write(
+            f"Checked {counts['items']} item(s), {counts['entries']} custody entries, "
+            f"{len(checked_objects)} stored object(s) in {elapsed:.1f} s: "
+            f"{counts['chains_ok']} chain(s) intact, {counts['objects_ok']} item(s) with intact content, "
+            f"{len(warnings)} warning(s), {len(faults)} fault(s)."
+        )
+        if faults:
+            raise CommandError(f"{len(faults)} integrity fault(s) found.", returncode=1)
+        self.stdout.write(self.style.SUCCESS("All custody chains and stored objects are intact."))
+
+    def progress(self, done: int, total: int) -> None:
+        line = f"verifying: {done}/{total} items"
+        if self.stderr.isatty():
+            sys.stderr.write(f"\r{line}")
+            sys.stderr.flush()
+        else:
+            self.stderr.write(line)
+
+    def check_object(self, sha256: str, size: int | None) -> str:
+        name = storage.content_name(sha256)
+        try:
+            content_store.verify_object(name, sha256, size)
+        except FileNotFoundError:
+            return f"the stored object {name} is missing"
+        except content_store.StoredObjectMismatch as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"the stored object {name} cannot be read: {exc}"
+        return ""
+
+    def check_log(self, only_case: str | None) -> list[str]:
+        """Every custody entry is a leaf of the global log, once."""
+        if only_case:
+            return []
+        entries = CustodyEvent.objects.count()
+        leaves = log_store.size()
+        faults = []
+        if entries != leaves:
+            faults.append(f"the global log holds {leaves} leaves but there are {entries} custody entries")
+        dupes = CustodyEvent.objects.values("log_index").annotate(n=Count("id")).filter(n__gt=1).count()
+        if dupes:
+            faults.append(f"{dupes} log index(es) are used by more than one custody entry")
+        return faults

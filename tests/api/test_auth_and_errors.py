@@ -1,0 +1,92 @@
+"""Tokens, sessions, the schema and docs, JSON errors and throttling."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+from rest_framework.throttling import UserRateThrottle
+
+from tests import factories
+
+
+def test_it_issues_a_token_for_a_username_and_password(legal):
+    response = APIClient().post("/api/v1/auth/token/", {"username": legal.username,
+                                                         "password": "correct horse battery staple"}, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    assert Token.objects.get(user=legal).key == token and response.json()["expires_at"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/cases/").status_code == 200
+
+
+def test_a_wrong_password_gets_no_token(legal):
+    response = APIClient().post("/api/v1/auth/token/", {"username": legal.username, "password": "guess"}, format="json")
+    assert response.status_code == 400 and "credentials" in response.json()["detail"]
+    assert not Token.objects.exists()
+
+
+def test_no_credentials_is_a_401_that_says_how_to_authenticate(db):
+    response = APIClient().get("/api/v1/cases/")
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    assert response.json()["code"] == "not_authenticated"
+
+
+def test_a_wrong_token_is_a_401(db):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + "0" * 40)
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401 and response.json()["detail"] == "Invalid token."
+
+
+def test_an_expired_token_is_a_401_and_a_new_one_can_be_had(legal, settings):
+    token = Token.objects.create(user=legal)
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS, seconds=1))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401 and "expired" in response.json()["detail"]
+    fresh = APIClient().post("/api/v1/auth/token/", {"username": legal.username,
+                                                      "password": "correct horse battery staple"}, format="json")
+    assert fresh.json()["token"] != token.key
+
+
+def test_the_browsable_api_works_with_a_session(world, legal):
+    client = APIClient()
+    client.force_login(legal)
+    response = client.get("/api/v1/cases/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200 and b"<html" in response.content.lower()
+    assert world["own", "open"].reference.encode() in response.content
+
+
+def test_the_schema_and_docs_are_served(db):
+    schema = APIClient().get("/api/schema/?format=json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in ("/api/v1/auth/token/", "/api/v1/cases/", "/api/v1/cases/{reference}/", "/api/v1/evidence/",
+                 "/api/v1/evidence/{id}/", "/api/v1/evidence/{id}/content/", "/api/v1/evidence/{id}/custody/",
+                 "/api/v1/evidence/{id}/verify/", "/api/v1/hashes/{sha256}/"):
+        assert path in paths
+    names = {p["name"] for p in paths["/api/v1/cases/"]["get"]["parameters"]}
+    assert {"q", "status", "sensitivity", "category", "country", "place", "incident_after", "incident_before",
+            "source", "perpetrator", "cursor", "ordering"} <= names
+    assert APIClient().get("/api/docs/").status_code == 200
+
+
+def test_it_throttles_per_user_with_a_429(world, legal, api, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/minute"})
+    client = api(legal)
+    statuses = [client.get("/api/v1/cases/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.get("/api/v1/cases/")
+    assert response.json()["code"] == "throttled" and response.json()["retry_after"] > 0
+    # Another user has their own allowance.
+    assert api(factories.user_with_role("legal")).get("/api/v1/cases/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/evidence/"])
+def test_an_unsupported_method_is_a_json_405(legal, api, path):
+    response = api(legal).delete(path)
+    assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"

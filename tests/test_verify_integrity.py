@@ -1,0 +1,150 @@
+"""verify_integrity, the scheduled fixity sweep and the stuck-item sweeper."""
+
+import io
+import os
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import TestCase
+from django.utils import timezone
+
+from evidence import fixity, pipeline
+from evidence.models import CustodyEvent, EvidenceItem
+from evidence.services import evidence_register
+from evidence.storage import content_name
+from tests.factories import CaseFactory
+
+
+@pytest.fixture
+def case(team, investigator):
+    return CaseFactory(team=team, created_by=investigator)
+
+
+@pytest.fixture
+def sealed(case, investigator):
+    def make(data: bytes) -> EvidenceItem:
+        item = evidence_register(actor=investigator, case=case, kind="other", title="x",
+                                 file=SimpleUploadedFile("x.bin", data))
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            pipeline.ingest(str(item.pk))
+        item.refresh_from_db()
+        return item
+    return make
+
+
+def run_verify(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_integrity", *args, stdout=out, stderr=err)
+        code = 0
+    except CommandError as exc:
+        code = exc.returncode
+        out.write(str(exc))
+    return code, out.getvalue(), err.getvalue()
+
+
+def tamper(settings, item, data: bytes):
+    path = settings.MEDIA_ROOT / content_name(item.sha256)
+    os.chmod(path, 0o640)
+    path.write_bytes(data)
+
+
+def test_it_passes_an_intact_archive_and_shows_progress_and_a_summary(sealed):
+    sealed(b"one")
+    sealed(b"two")
+    code, out, err = run_verify()
+    assert code == 0
+    assert "verifying: 2/2 items" in err
+    assert "Checked 2 item(s)" in out and "0 fault(s)" in out
+
+
+def test_it_exits_non_zero_when_stored_content_was_altered(sealed, settings):
+    item = sealed(b"original")
+    tamper(settings, item, b"altered!")
+    code, out, _ = run_verify()
+    assert code == 1
+    assert f"FAULT: {item.exhibit}" in out and "not " + item.sha256 in out
+
+
+def test_it_exits_non_zero_when_stored_content_is_missing(sealed, settings):
+    item = sealed(b"original")
+    os.unlink(settings.MEDIA_ROOT / content_name(item.sha256))
+    code, out, _ = run_verify()
+    assert code == 1 and "is missing" in out
+
+
+def test_it_exits_non_zero_when_a_custody_entry_was_rewritten(sealed):
+    item = sealed(b"original")
+    table = CustodyEvent._meta.db_table
+    with connection.cursor() as cursor:  # what an attacker with database access would do
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        else:
+            cursor.execute(f"DROP TRIGGER {table}_no_update")
+        cursor.execute(f"UPDATE {table} SET details = %s WHERE item_id = %s AND seq = 1",
+                       ['{"forged": true}', item.pk.hex if connection.vendor == "sqlite" else item.pk])
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    code, out, _ = run_verify("--no-content")
+    assert code == 1
+    assert f"{item.exhibit}: custody entry 1: entry_hash does not match" in out
+
+
+def test_the_fixity_sweep_records_one_check_per_item_and_reads_each_object_once(sealed, case, investigator):
+    first = sealed(b"shared content")
+    second = sealed(b"shared content")
+    summary = fixity.fixity_sweep()
+    assert summary == {"objects": 1, "items": 2, "failures": 0}
+    for item in (first, second):
+        check = item.custody.get(action="fixity_check")
+        assert check.outcome == "success" and check.details["actual_sha256"] == item.sha256
+    # Not due again until the interval has passed.
+    assert fixity.fixity_sweep() == {"objects": 0, "items": 0, "failures": 0}
+
+
+def test_a_failed_scheduled_fixity_check_quarantines_the_item(sealed, settings):
+    item = sealed(b"will rot")
+    tamper(settings, item, b"bit rot!")
+    assert fixity.fixity_sweep()["failures"] == 1
+    item.refresh_from_db()
+    assert item.state == "quarantined" and "no longer match" in item.error
+    check = item.custody.get(action="fixity_check")
+    assert check.outcome == "failure" and check.details["expected_sha256"] == item.sha256
+
+
+def test_the_sweeper_requeues_items_the_broker_lost_and_leaves_fresh_ones(case, investigator, settings,
+                                                                          eager_celery):
+    lost = evidence_register(actor=investigator, case=case, kind="other", title="lost",
+                             file=SimpleUploadedFile("a.bin", b"lost message"))
+    fresh = evidence_register(actor=investigator, case=case, kind="other", title="fresh",
+                              file=SimpleUploadedFile("b.bin", b"just filed"))
+    sealed_item = evidence_register(actor=investigator, case=case, kind="other", title="done",
+                                    file=SimpleUploadedFile("c.bin", b"done"))
+    pipeline.ingest(str(sealed_item.pk))
+    old = timezone.now() - timedelta(seconds=settings.EVIDENCE_SWEEP_AFTER_SECONDS + 60)
+    EvidenceItem.objects.filter(pk__in=[lost.pk, sealed_item.pk]).update(created_at=old)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        requeued = pipeline.sweep_stuck()
+    assert requeued == [str(lost.pk)]
+    lost.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (lost.state, fresh.state) == ("sealed", "received")
+    assert pipeline.sweep_stuck() == []  # queued_at moved on: no flood of duplicates
+
+
+def test_the_sweeper_requeues_an_item_whose_worker_died(case, investigator, settings, eager_celery):
+    item = evidence_register(actor=investigator, case=case, kind="other", title="orphan",
+                             file=SimpleUploadedFile("a.bin", b"worker died"))
+    assert pipeline.claim(str(item.pk)) == 1  # a worker took it, then was killed
+    old = timezone.now() - timedelta(seconds=max(settings.EVIDENCE_SWEEP_AFTER_SECONDS,
+                                                 settings.EVIDENCE_CLAIM_STALE_SECONDS) + 60)
+    EvidenceItem.objects.filter(pk=item.pk).update(created_at=old, claimed_at=old)
+    pipeline.sweep_stuck()
+    item.refresh_from_db()
+    assert item.state == "sealed" and item.attempts == 2
+    assert item.custody.filter(action="message_digest_calculation").count() == 1
