@@ -128,10 +128,33 @@ def case_text(case: Case) -> str:
         for title, description, exhibit, filename, text in related.values_list(
             "title", "description", "exhibit", "original_filename", "extracted_text"
         ).order_by("number"):
-            parts += [exhibit, title, description, filename, (text or "")[:MAX_ITEM_TEXT]]
+            parts.append(item_text(exhibit=exhibit, title=title, description=description, filename=filename, text=text))
     # Punctuation becomes space, as it does in queries: PostgreSQL's parser would
     # otherwise read "UA-2022-0042" as "ua", "-2022", "-0042".
     return _PUNCTUATION.sub(" ", fold("\n".join(p for p in parts if p)))[:MAX_SEARCH_TEXT]
+
+
+def item_text(*, exhibit: str, title: str, description: str, filename: str, text: str) -> str:
+    """The folded text one evidence item adds to its case's search text."""
+    parts = [exhibit, title, description, filename, (text or "")[:MAX_ITEM_TEXT]]
+    return _PUNCTUATION.sub(" ", fold("\n".join(p for p in parts if p)))
+
+
+def index_case_add(case: Case, addition: str) -> None:
+    """Append one item's text to its case's search text, in the database.
+
+    The pipeline seals items one by one; rebuilding the whole case each time
+    would cost O(items) per seal, O(items²) per case.
+    """
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat, Substr
+
+    from catalogue.models import Case
+
+    if addition:
+        Case.objects.filter(pk=case.pk).update(
+            search_text=Substr(Concat(F("search_text"), Value("\n" + addition)), 1, MAX_SEARCH_TEXT)
+        )
 
 
 def index_case(case: Case) -> str:

@@ -82,16 +82,37 @@ def with_nodes(compute: Callable[[ledger.GetNode], T]) -> T:
 
 def append_leaf(entry: bytes) -> int:
     """Append one entry as the next leaf; returns its index. Call inside a transaction."""
-    with transaction.atomic():
+    return append_leaves([entry])
+
+
+def append_leaves(entries: list[bytes]) -> int:
+    """Append entries as consecutive leaves; returns the first one's index.
+
+    One lock, one read of the stored left siblings and one insert for the
+    whole batch: a sealing pipeline step writes several entries at once.
+    """
+    leaves = [ledger.leaf_hash(entry) for entry in entries]
+    # No savepoint: any failure here must abort the caller's whole transaction anyway.
+    with transaction.atomic(savepoint=False):
         state, _ = LogState.objects.select_for_update().get_or_create(pk=1)
-        index = state.size
-        leaf = ledger.leaf_hash(entry)
-        new_nodes = with_nodes(lambda get: ledger.nodes_completed_by_append(index, leaf, get))
-        LogNode.objects.bulk_create(
-            [LogNode(level=level, index=idx, hash=digest) for level, idx, digest in new_nodes]
-        )
-        LogState.objects.filter(pk=1).update(size=index + 1)
-        return index
+        first = state.size
+
+        def completed(get_stored: ledger.GetNode) -> list[tuple[int, int, bytes]]:
+            # Nodes completed earlier in this batch are read from here, not the table.
+            made: dict[tuple[int, int], bytes] = {}
+
+            def get(level: int, index: int) -> bytes:
+                return made[level, index] if (level, index) in made else get_stored(level, index)
+
+            for offset, leaf in enumerate(leaves):
+                for level, index, digest in ledger.nodes_completed_by_append(first + offset, leaf, get):
+                    made[level, index] = digest
+            return [(level, index, digest) for (level, index), digest in made.items()]
+
+        new_nodes = with_nodes(completed)
+        LogNode.objects.bulk_create([LogNode(level=level, index=idx, hash=digest) for level, idx, digest in new_nodes])
+        LogState.objects.filter(pk=1).update(size=first + len(leaves))
+        return first
 
 
 def size() -> int:

@@ -40,9 +40,9 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalogue.search import index_case
+from catalogue.search import index_case_add, item_text
 from evidence import content_store, fetch, identify, metadata, storage
-from evidence.custody import PIPELINE_AGENT, custody_append
+from evidence.custody import PIPELINE_AGENT, custody_append, custody_append_many
 from evidence.hashing import CHUNK_SIZE, digest_stream
 from evidence.models import CustodyEvent, EvidenceItem
 
@@ -232,21 +232,24 @@ class Attempt:
             item.sealed_at = timezone.now() if state == State.SEALED else None
             item.save(update_fields=["sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata",
                                      "extracted_text", "state", "error", "staged_name", "claimed_at", "sealed_at"])
-            for event in self.events:
-                custody_append(item=item, agent=PIPELINE_AGENT, **event)
+            events = list(self.events)
             if state == State.SEALED:
-                index_case(item.case)
-                custody_append(item=item, action=Action.INDEXING, agent=PIPELINE_AGENT,
-                               details={"case": item.case.reference, "text_chars": len(item.extracted_text)})
+                index_case_add(item.case, item_text(
+                    exhibit=item.exhibit, title=item.title, description=item.description,
+                    filename=item.original_filename, text=item.extracted_text,
+                ))
+                events.append({"action": Action.INDEXING,
+                               "details": {"case": item.case.reference, "text_chars": len(item.extracted_text)}})
                 same = list(
                     EvidenceItem.objects.filter(sha256=item.sha256).exclude(pk=item.pk)
                     .order_by("created_at").values_list("exhibit", flat=True)
                 )
-                custody_append(item=item, action=Action.INGESTION, agent=PIPELINE_AGENT, details={
+                events.append({"action": Action.INGESTION, "details": {
                     "sealed": True, "content": facts["content"]["name"],
                     "object_created": facts["content"]["created"], "same_content_as": same,
                     "attempt": self.attempt,
-                })
+                }})
+            custody_append_many(item=item, entries=events, agent=PIPELINE_AGENT)
             transaction.on_commit(lambda: _discard_quietly(staged))
         return state
 
