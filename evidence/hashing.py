@@ -89,16 +89,14 @@ def is_sha256_hex(value: str) -> bool:
 def normalise_sha256(value: Any) -> str:
     """`value` stripped and lower-cased; ValueError unless 64 hex characters."""
     if not isinstance(value, str):
-        raise ValueError(
+        # ValueError, not TypeError: callers validating input catch one error.
+        raise ValueError(  # noqa: TRY004
             f"A SHA-256 digest must be a string of 64 hex characters, not {type(value).__name__}."
         )
     cleaned = value.strip()
     if not is_sha256_hex(cleaned):
         shown = cleaned if len(cleaned) <= 80 else cleaned[:77] + "..."
-        raise ValueError(
-            f"A SHA-256 digest is 64 hex characters (0-9, a-f); got {len(cleaned)} "
-            f"characters: {shown!r}."
-        )
+        raise ValueError(f"A SHA-256 digest is 64 hex characters (0-9, a-f); got {len(cleaned)} characters: {shown!r}.")
     return cleaned.lower()
 
 
@@ -139,9 +137,7 @@ def _digest(
     return {name: h.hexdigest() for name, h in hashers.items()}, size
 
 
-def _hash_inline(
-    buffer: memoryview, filled: int, fill: Callable[[memoryview], int], hashers: list, progress
-) -> int:
+def _hash_inline(buffer: memoryview, filled: int, fill: Callable[[memoryview], int], hashers: list, progress) -> int:
     size = 0
     while filled:
         view = buffer[:filled]
@@ -172,7 +168,7 @@ class _Worker(threading.Thread):
                 try:
                     for hasher in self.hashers:
                         hasher.update(view)
-                except BaseException as exc:  # handed to the reader, not lost
+                except BaseException as exc:  # noqa: BLE001 - handed to the reader, not lost
                     self.error = exc
             # Release even after an error, or the reader would wait forever.
             self.done.release()
