@@ -40,6 +40,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from catalogue.models import Case
 from catalogue.search import index_case_add, item_text
 from evidence import content_store, fetch, identify, metadata, storage
 from evidence.custody import PIPELINE_AGENT, custody_append, custody_append_many
@@ -234,12 +235,13 @@ class Attempt:
                                      "extracted_text", "state", "error", "staged_name", "claimed_at", "sealed_at"])
             events = list(self.events)
             if state == State.SEALED:
-                index_case_add(item.case, item_text(
+                case = Case.objects.only("id", "reference").get(pk=item.case_id)
+                index_case_add(case, item_text(
                     exhibit=item.exhibit, title=item.title, description=item.description,
                     filename=item.original_filename, text=item.extracted_text,
                 ))
                 events.append({"action": Action.INDEXING,
-                               "details": {"case": item.case.reference, "text_chars": len(item.extracted_text)}})
+                               "details": {"case": case.reference, "text_chars": len(item.extracted_text)}})
                 same = list(
                     EvidenceItem.objects.filter(sha256=item.sha256).exclude(pk=item.pk)
                     .order_by("created_at").values_list("exhibit", flat=True)

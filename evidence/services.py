@@ -95,12 +95,17 @@ def evidence_register(
         declared_sha256=declared_sha256, created_by=actor,
         state=EvidenceItem.State.REFERENCE if is_reference else EvidenceItem.State.RECEIVED,
     )
-    item.full_clean(exclude=["number", "exhibit"])
+    # Field checks only: the case and user are objects we hold, and uniqueness and
+    # constraints are enforced by the database inside the transaction below.
+    item.full_clean(exclude=["number", "exhibit", "case", "created_by"], validate_unique=False,
+                    validate_constraints=False)
 
     staged = storage.stage_upload(file, original_filename) if file is not None else ""
     try:
         with transaction.atomic():
-            Case.objects.select_for_update().filter(pk=case.pk).first()
+            # Numbering exhibits per case: lock the case row (only its id: the row
+            # carries the case's whole search text).
+            Case.objects.select_for_update().filter(pk=case.pk).only("id").first()
             item.number = (case.evidence.aggregate(n=Max("number"))["n"] or 0) + 1
             item.exhibit = f"{case.reference}/E{item.number:03d}"
             item.staged_name = staged
