@@ -37,8 +37,12 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
+# Benchmarks (not tests) need PostgreSQL and Redis; these defaults suit the dev machine.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/evidence_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/7
 bench: install
-	$(BIN)/python bench/run.py
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(BENCH_REDIS_URL)} \
+		SECRET_KEY=$${SECRET_KEY:-bench-only} $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

@@ -161,9 +161,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A killed worker's unacknowledged task comes back after this many seconds
-# (Redis's default is an hour). It must exceed the longest task.
+# (Redis's default is an hour). A redelivery that finds a live worker's claim
+# on the item (refreshed while it hashes or downloads) leaves it alone, so a
+# task longer than this is not done twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -13,6 +13,7 @@ from evidence.models import CustodyEvent, EvidenceItem
 from evidence.services import evidence_register
 from tests import factories
 from tests.admin_pages import form_errors, login, messages_of, payload, staff
+from tests import db_guards
 from tests.factories import CaseFactory
 
 EVIDENCE_LIST = reverse("admin:evidence_evidenceitem_changelist")
@@ -155,20 +156,7 @@ def test_verify_custody_chains_names_the_broken_seq(committed_db, client):
     item = evidence_register(actor=user, case=case, kind="document", title="Memo", held_by="NGO")
     for n in range(2):
         custody_append(item=item, action="transfer", user=user, details={"n": n})
-    table = CustodyEvent._meta.db_table
-    # A privileged attacker disables the guard, rewrites entry 2, and restores it.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            cursor.execute(f"UPDATE {table} SET details = '{{\"n\": 99}}' WHERE seq = 2 AND item_id = %s", [str(item.pk)])
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        else:
-            cursor.execute(f"DROP TRIGGER {table}_no_update")
-            cursor.execute(f"UPDATE {table} SET details = '{{\"n\": 99}}' WHERE seq = 2 AND item_id = %s", [item.pk.hex])
-            cursor.execute(
-                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'append-only: UPDATE on {table} is not allowed'); END;"
-            )
+    db_guards.rewrite_custody_details(item, 2, '{"n": 99}')
     login(client, user)
     response = client.post(EVIDENCE_LIST, {"action": "verify_custody_chains", "_selected_action": [item.pk]},
                            follow=True)

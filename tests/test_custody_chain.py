@@ -8,6 +8,7 @@ from django.db import IntegrityError, DatabaseError, connection, transaction
 from evidence.custody import GENESIS_HASH, custody_append, entry_hash, event_body, verify_chain
 from evidence.models import CustodyEvent, EvidenceItem
 from evidence.services import evidence_register
+from tests import db_guards
 from tests.factories import CaseFactory
 
 
@@ -72,20 +73,7 @@ def test_the_verifier_finds_an_entry_altered_behind_the_triggers_back(committed_
     item = evidence_register(actor=user, case=case, kind="document", title="Memo", held_by="NGO")
     for n in range(3):
         custody_append(item=item, action="transfer", user=user, details={"n": n})
-    table = CustodyEvent._meta.db_table
-    # A privileged attacker disables the guard, rewrites entry 3, and restores it.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            cursor.execute(f"UPDATE {table} SET details = '{{\"n\": 99}}' WHERE seq = 3 AND item_id = %s", [str(item.pk)])
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        else:
-            cursor.execute(f"DROP TRIGGER {table}_no_update")
-            cursor.execute(f"UPDATE {table} SET details = '{{\"n\": 99}}' WHERE seq = 3 AND item_id = %s", [item.pk.hex])
-            cursor.execute(
-                f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, 'append-only: UPDATE on {table} is not allowed'); END;"
-            )
+    db_guards.rewrite_custody_details(item, 3, '{"n": 99}')
     report = verify_chain(item)
     assert not report.ok
     assert report.broken_seq == 3
