@@ -44,5 +44,8 @@ bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(BENCH_REDIS_URL)} \
 		SECRET_KEY=$${SECRET_KEY:-bench-only} $(BIN)/python bench/run.py $(BENCH_ARGS)
 
+lint: install
+	$(BIN)/ruff check .
+
 clean:
 	rm -rf $(VENV) db.sqlite3 var

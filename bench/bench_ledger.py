@@ -121,10 +121,10 @@ def main() -> None:
     print()
     header = ("operation", "median / rate", "node reads", "speed-up vs naive")
     widths = [max(len(r[c]) for r in [header, *rows]) for c in range(4)]
-    print(" | ".join(h.ljust(w) for h, w in zip(header, widths)))
+    print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-+-".join("-" * w for w in widths))
     for row in rows:
-        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+        print(" | ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)))
 
 
 if __name__ == "__main__":

@@ -179,7 +179,7 @@ def run_pipeline(n: int, latency_items: int) -> list[tuple[str, float, float | N
     singles = []
     for number in range(n, n + latency_items):
         item = file_one(number)
-        wait(lambda: EvidenceItem.objects.filter(pk=item.pk, state="sealed").exists(), 60, "one item", 0.005)
+        wait(lambda item=item: EvidenceItem.objects.filter(pk=item.pk, state="sealed").exists(), 60, "one item", 0.005)
         item.refresh_from_db()
         singles.append((item.sealed_at - item.created_at).total_seconds())
     return [

@@ -13,6 +13,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
+from simple_history.admin import SimpleHistoryAdmin
 
 from catalogue import services
 from catalogue.admin_forms import CaseAdminForm, PlaceAdminForm
@@ -25,7 +26,6 @@ from catalogue.admin_refusals import (
 from catalogue.models import AccessLog, Actor, Case, CaseSource, CrimeCategory, Place, Source, Team, VictimCount
 from catalogue.roles import INVESTIGATOR, REVIEWER, user_has_role
 from catalogue.selectors import cases_visible_to
-from simple_history.admin import SimpleHistoryAdmin
 
 
 class ReadOnlyAdminMixin:

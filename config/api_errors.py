@@ -145,7 +145,7 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
     for path, operations in result.get("paths", {}).items():
         if not path.startswith("/api/v1/"):
             continue
-        for method, operation in operations.items():
+        for operation in operations.values():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             wanted = dict(_COMMON)

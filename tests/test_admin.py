@@ -130,8 +130,9 @@ def test_it_shows_the_error_on_the_field_and_saves_nothing(filer_client, team, s
 
 def test_a_refusal_after_an_upload_was_staged_removes_it_and_saves_nothing(filer_client, team, settings, monkeypatch):
     """If the service refuses a later row, the earlier row's staged upload goes with the rollback."""
-    import evidence.admin
     from django.core.exceptions import ValidationError
+
+    import evidence.admin
 
     real_register = evidence.admin.evidence_register
     calls = []

@@ -4,16 +4,14 @@ import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 
 from catalogue.models import Case
 from evidence.custody import custody_append
 from evidence.models import CustodyEvent, EvidenceItem
 from evidence.services import evidence_register
-from tests import factories
+from tests import db_guards, factories
 from tests.admin_pages import form_errors, login, messages_of, payload, staff
-from tests import db_guards
 from tests.factories import CaseFactory
 
 EVIDENCE_LIST = reverse("admin:evidence_evidenceitem_changelist")

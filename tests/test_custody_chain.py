@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import IntegrityError, DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from evidence.custody import GENESIS_HASH, custody_append, entry_hash, event_body, verify_chain
 from evidence.models import CustodyEvent, EvidenceItem
