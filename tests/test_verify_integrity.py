@@ -148,3 +148,61 @@ def test_the_sweeper_requeues_an_item_whose_worker_died(case, investigator, sett
     item.refresh_from_db()
     assert item.state == "sealed" and item.attempts == 2
     assert item.custody.filter(action="message_digest_calculation").count() == 1
+
+
+def _behind_the_triggers(sql: str, params: list) -> None:
+    """Run one statement with the append-only triggers off, inside the test's transaction."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {CustodyEvent._meta.db_table} DISABLE TRIGGER USER")
+            cursor.execute("ALTER TABLE evidence_lognode DISABLE TRIGGER USER")
+        else:
+            cursor.execute(f"DROP TRIGGER {CustodyEvent._meta.db_table}_no_update")
+            cursor.execute("DROP TRIGGER evidence_lognode_no_update")
+        cursor.execute(sql, params)
+
+
+def test_it_finds_an_entry_rewritten_with_its_hash_recomputed(sealed):
+    """The chain alone cannot see this forgery; the Merkle log can."""
+    from evidence.custody import entry_hash, event_body
+
+    item = sealed(b"original")
+    last = item.custody.order_by("-seq").first()
+    forged = event_body(last) | {"details": {"forged": True}}
+    _behind_the_triggers(
+        f"UPDATE {CustodyEvent._meta.db_table} SET details = %s, entry_hash = %s WHERE id = %s",
+        ['{"forged": true}', entry_hash(forged), last.pk],
+    )
+    code, out, _ = run_verify("--no-content")
+    assert code == 1
+    assert f"{item.exhibit}: custody entry {last.seq} differs from the entry logged at index {last.log_index}" in out
+    assert "custody entry" in out and "entry_hash does not match" not in out  # the chain itself still verifies
+
+
+def test_it_finds_a_log_rewritten_under_a_signed_head(sealed, settings, tmp_path):
+    from evidence import signing
+
+    settings.LEDGER_SIGNING_KEY = ""
+    settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "ledger.pem"
+    sealed(b"one")
+    head = signing.sign_tree_head(force=True)
+    # Rewrite the subtree over leaves 0-3, which the root at size 6 is built from.
+    _behind_the_triggers("UPDATE evidence_lognode SET hash = %s WHERE level = 2 AND \"index\" = 0", [b"\x01" * 32])
+    code, out, _ = run_verify("--no-content")
+    assert code == 1
+    assert f"signed tree head at size {head.tree_size}: the stored log no longer gives the signed root" in out
+    assert "log node at level 2, index 0 is not the hash of its children" in out
+
+
+def test_an_intact_log_with_signed_heads_passes(sealed, settings, tmp_path):
+    from evidence import signing
+
+    settings.LEDGER_SIGNING_KEY = ""
+    settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "ledger.pem"
+    sealed(b"one")
+    signing.sign_tree_head(force=True)
+    sealed(b"two")
+    signing.sign_tree_head(force=True)
+    code, out, _ = run_verify("--no-content")
+    assert code == 0, out

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -121,6 +122,20 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         write = CaseWriteSerializer(data=request.data, partial=True)
         write.is_valid(raise_exception=True)
         services.case_update(actor=request.user, case=case, **write.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+
+    @extend_schema(
+        summary="Move a case through review (reviewers; never on their own filing)",
+        request=inline_serializer("CaseStatusChange", {"status": serializers.ChoiceField(Case.Status.choices)}),
+        responses={200: CaseSerializer},
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007")],
+    )
+    @action(detail=True, methods=["post"], url_path="status", permission_classes=[IsAuthenticated])
+    def change_status(self, request, *args, **kwargs):
+        case = self.get_object()
+        change = serializers.ChoiceField(Case.Status.choices)
+        new_status = change.run_validation(request.data.get("status", serializers.empty))
+        services.case_set_status(actor=request.user, case=case, status=new_status)
         return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
 
     @staticmethod

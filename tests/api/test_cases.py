@@ -241,3 +241,23 @@ def test_put_and_delete_are_not_offered(described, investigator, api):
     url = f"/api/v1/cases/{described['a'].reference}/"
     assert client.put(url, {"title": "x"}, format="json").status_code == 405
     assert client.delete(url).status_code == 405
+
+
+def test_a_reviewer_moves_a_case_through_review_but_not_their_own_filing(described, reviewer, investigator, api):
+    url = "/api/v1/cases/UA-2022-0001/status/"
+    response = api(reviewer).post(url, {"status": "under_review"})
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "under_review"
+    assert Case.objects.get(reference="UA-2022-0001").status == "under_review"
+    # An illegal transition, an unknown status, a non-reviewer, and a reviewer's own filing.
+    assert api(reviewer).post(url, {"status": "referred"}).status_code == 400
+    assert api(reviewer).post(url, {"status": "done"}).status_code == 400
+    assert api(investigator).post(url, {"status": "verified"}).status_code == 403
+    own = services.case_create(actor=reviewer, team=described["a"].team, title="Filed by the reviewer")
+    assert api(reviewer).post(f"/api/v1/cases/{own.reference}/status/", {"status": "under_review"}).status_code == 403
+    assert Case.objects.get(pk=own.pk).status == "reported"
+
+
+def test_a_status_change_on_a_case_the_caller_cannot_see_is_a_404(world, outsider, api):
+    hidden = Case.objects.filter(sensitivity="restricted").first()
+    assert api(outsider).post(f"/api/v1/cases/{hidden.reference}/status/", {"status": "under_review"}).status_code == 404
