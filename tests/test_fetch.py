@@ -76,7 +76,7 @@ def server(settings):
         "/empty": send(b""),
         "/big-announced": send(b"x" * 5000),
         "/big-unannounced": send(b"x" * 5000, length=False),
-        "/slow": stall(3),
+        "/slow": stall(6),
         "/loop": redirect("/loop"),
     }
     handler = type("RouteHandler", (Handler,), {"routes": routes})
@@ -87,7 +87,8 @@ def server(settings):
     settings.EVIDENCE_FETCH_ALLOW_PRIVATE = False
     settings.EVIDENCE_FETCH_ALLOW_NETWORKS = ["127.0.0.1/32"]
     settings.EVIDENCE_FETCH_MAX_BYTES = 1_000_000
-    settings.EVIDENCE_FETCH_TIMEOUT = 0.5
+    # Generous for a loaded CI machine; /slow stalls well past it.
+    settings.EVIDENCE_FETCH_TIMEOUT = 2.0
     base = Base(f"http://127.0.0.1:{httpd.server_port}")
     base.routes = routes
     yield base
