@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -23,7 +24,18 @@ from catalogue.admin_refusals import (
     ServiceRefusalMixin,
     save_rows_through,
 )
-from catalogue.models import AccessLog, Actor, Case, CaseSource, CrimeCategory, Place, Source, Team, VictimCount
+from catalogue.models import (
+    AccessLog,
+    Actor,
+    Case,
+    CaseSource,
+    CrimeCategory,
+    Place,
+    ProtectedPerson,
+    Source,
+    Team,
+    VictimCount,
+)
 from catalogue.roles import INVESTIGATOR, REVIEWER, user_has_role
 from catalogue.selectors import cases_visible_to
 
@@ -268,7 +280,7 @@ admin.site.register(Case, CaseAdmin)
 class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who read which case: for superusers only."""
 
-    list_display = ["at", "user", "case", "via", "action", "remote_addr"]
+    list_display = ["at", "user", "case", "via", "action", "reason", "remote_addr"]
     list_filter = ["via", "action"]
     list_select_related = ["user", "case"]
     search_fields = ["case__reference", "user__username"]
@@ -279,3 +291,75 @@ class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
+
+
+class ProtectedPersonAddForm(forms.ModelForm):
+    """What an investigator types is encrypted by the service; only the pseudonym stays readable."""
+
+    name = forms.CharField(max_length=200)
+    contact = forms.CharField(max_length=300, required=False, help_text="How to reach the person safely.")
+    details = forms.CharField(widget=forms.Textarea, required=False,
+                              help_text="Anything else that identifies the person. Stored encrypted.")
+
+    class Meta:
+        model = ProtectedPerson
+        fields = ["case", "role"]
+
+
+class ProtectedPersonRevealForm(forms.ModelForm):
+    reveal_reason = forms.CharField(
+        max_length=500, required=False, label="Reason to reveal the identity",
+        help_text="Needs the 'reveal_identity' permission. The reason is written to the access log.",
+    )
+
+    class Meta:
+        model = ProtectedPerson
+        fields: list[str] = []
+
+
+@admin.register(ProtectedPerson)
+class ProtectedPersonAdmin(ServiceRefusalMixin, admin.ModelAdmin):
+    """Pseudonyms in the open; an identity is shown once, to a permitted user, with a logged reason."""
+
+    list_display = ["pseudonym", "role", "case", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["case"]
+    search_fields = ["pseudonym", "case__reference"]
+    readonly_fields = ["pseudonym", "role", "case", "key_id", "created_by", "created_at"]
+    raw_id_fields = ["case"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = ProtectedPersonAddForm if obj is None else ProtectedPersonRevealForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # "Changing" is only the reveal form; the record itself never changes.
+        return request.user.has_perm("catalogue.reveal_identity")
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if not change:
+                identity = {k: form.cleaned_data[k] for k in ("name", "contact", "details")}
+                created = services.protected_person_create(actor=request.user, case=form.cleaned_data["case"],
+                                                           role=form.cleaned_data["role"], identity=identity)
+                obj.pk, obj.pseudonym = created.pk, created.pseudonym
+                return
+            reason = form.cleaned_data.get("reveal_reason", "")
+            if reason:
+                identity = services.protected_person_reveal(
+                    actor=request.user, person=obj, reason=reason, via="admin",
+                    remote_addr=request.META.get("REMOTE_ADDR"),
+                )
+                shown = "; ".join(f"{k}: {v}" for k, v in identity.items())
+                messages.warning(request, f"{obj.pseudonym} is {shown}. This reveal has been logged.")
+        except (ValidationError, PermissionDenied) as exc:
+            raise ServiceRefusal(exc) from exc

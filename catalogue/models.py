@@ -275,6 +275,39 @@ class AccessLog(models.Model):
     via = models.CharField(max_length=20)  # "api", "admin"
     action = models.CharField(max_length=40, default="read")
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    # Why, for reads that need a reason (revealing a protected identity).
+    reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-at"]
+
+
+class ProtectedPerson(models.Model):
+    """A victim, witness or human source, known in the open only by a pseudonym.
+
+    The identity (name, contact, anything that could locate the person) is
+    encrypted at rest (catalogue/identity_vault.py) and revealed only through
+    catalogue.services.protected_person_reveal, to holders of the
+    `reveal_identity` permission, each time with a reason written to the access log.
+    """
+
+    class Role(models.TextChoices):
+        VICTIM = "victim", "Victim"
+        WITNESS = "witness", "Witness"
+        SOURCE = "source", "Human source"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="protected_people")
+    pseudonym = models.CharField(max_length=60, unique=True, editable=False)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    identity_ciphertext = models.TextField(editable=False)
+    key_id = models.CharField(max_length=16, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["case", "pseudonym"]
+        verbose_name_plural = "protected people"
+        permissions = [("reveal_identity", "Can reveal the identity behind a pseudonym (logged)")]
+
+    def __str__(self) -> str:
+        return self.pseudonym

@@ -9,8 +9,19 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from catalogue.models import AccessLog, Actor, Case, CaseSource, CrimeCategory, Place, Source, Team, VictimCount
-from catalogue.roles import REVIEWER, user_has_role
+from catalogue.models import (
+    AccessLog,
+    Actor,
+    Case,
+    CaseSource,
+    CrimeCategory,
+    Place,
+    ProtectedPerson,
+    Source,
+    Team,
+    VictimCount,
+)
+from catalogue.roles import INVESTIGATOR, REVIEWER, user_has_role
 from catalogue.search import index_case
 
 
@@ -182,3 +193,60 @@ def access_log_record_many(
     entries = [AccessLog(case=case, user=user, via=via, action=action[:40], remote_addr=remote_addr or None)
                for case in cases]
     return AccessLog.objects.bulk_create(entries)
+
+
+# --- protected people: pseudonyms in the open, identities encrypted --------------------
+
+PSEUDONYM_PREFIX = {"victim": "V", "witness": "W", "source": "S"}
+
+
+@transaction.atomic
+def protected_person_create(
+    *, actor: AbstractBaseUser, case: Case, role: str, identity: dict[str, Any]
+) -> ProtectedPerson:
+    """Record a victim, witness or human source under a new pseudonym (e.g. UA-2022-0007/W02).
+
+    Only the pseudonym and role are readable in the database; the identity is encrypted.
+    """
+    from catalogue import identity_vault
+    from catalogue.selectors import cases_visible_to
+
+    if not (actor.is_superuser or user_has_role(actor, INVESTIGATOR)):
+        raise PermissionDenied("Only investigators can record protected people.")
+    if not cases_visible_to(actor).filter(pk=case.pk).exists():
+        raise PermissionDenied("You cannot add people to a case you cannot see.")
+    if role not in PSEUDONYM_PREFIX:
+        raise ValidationError({"role": f"Choose one of: {', '.join(PSEUDONYM_PREFIX)}."})
+    identity = {k: v for k, v in (identity or {}).items() if str(v).strip()}
+    if not identity:
+        raise ValidationError({"identity": "Give at least a name or another way to identify the person."})
+    Case.objects.select_for_update().filter(pk=case.pk).only("id").first()
+    prefix = f"{case.reference}/{PSEUDONYM_PREFIX[role]}"
+    number = ProtectedPerson.objects.filter(case=case, pseudonym__startswith=prefix).count() + 1
+    ciphertext, key = identity_vault.encrypt(identity)
+    return ProtectedPerson.objects.create(
+        case=case, role=role, pseudonym=f"{prefix}{number:02d}", identity_ciphertext=ciphertext, key_id=key,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def protected_person_reveal(
+    *, actor: AbstractBaseUser, person: ProtectedPerson, reason: str, via: str = "service",
+    remote_addr: str | None = None,
+) -> dict[str, Any]:
+    """The identity behind a pseudonym, for a holder of `reveal_identity` who can see the
+    case and says why. The reveal is written to the access log before anything is returned."""
+    from catalogue import identity_vault
+    from catalogue.selectors import cases_visible_to
+
+    if not actor.has_perm("catalogue.reveal_identity"):
+        raise PermissionDenied("Revealing an identity needs the 'reveal_identity' permission.")
+    if not cases_visible_to(actor).filter(pk=person.case_id).exists():
+        raise PermissionDenied("You cannot see this case.")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why you need the identity; the reason is logged."})
+    entry = AccessLog(case_id=person.case_id, user=actor, via=via[:20], action=f"reveal_identity:{person.pseudonym}"[:40],
+                      remote_addr=remote_addr or None, reason=reason.strip()[:500])
+    entry.save()
+    return identity_vault.decrypt(person.identity_ciphertext)

@@ -253,6 +253,11 @@ LEDGER_SIGNING_KEY_FILE = env.path(
     "LEDGER_SIGNING_KEY_FILE", default=BASE_DIR / "var" / "ledger-signing-key.pem"
 )
 
+# Identities of victims, witnesses and human sources are encrypted with these
+# Fernet keys (newest first); without any, a key file is made on first use.
+IDENTITY_ENCRYPTION_KEYS = env.str("IDENTITY_ENCRYPTION_KEYS", default="")
+IDENTITY_KEY_FILE = env.path("IDENTITY_KEY_FILE", default=BASE_DIR / "var" / "identity-key")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
