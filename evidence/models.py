@@ -86,13 +86,6 @@ class EvidenceItem(models.Model):
     def __str__(self) -> str:
         return f"{self.exhibit} — {self.title}"
 
-    @property
-    def content_name(self) -> str:
-        """The content-addressed storage name, once the pipeline has a digest."""
-        from evidence.storage import content_name
-
-        return content_name(self.sha256) if self.sha256 else ""
-
 
 class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):

@@ -13,10 +13,6 @@ def items_visible_to(user: AbstractBaseUser) -> QuerySet[EvidenceItem]:
     return EvidenceItem.objects.filter(case__in=cases_visible_to(user))
 
 
-def item_get_visible(user: AbstractBaseUser, item_id) -> EvidenceItem | None:
-    return items_visible_to(user).select_related("case").filter(pk=item_id).first()
-
-
 def items_holding(user: AbstractBaseUser, sha256: str) -> QuerySet[EvidenceItem]:
     """Items whose content has this SHA-256, among those the user may see."""
     return items_visible_to(user).filter(sha256=sha256).select_related("case")

@@ -5,6 +5,12 @@ from tests import db_guards, factories
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Test users log in often; a slow hasher would only slow the suite."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test stores its evidence in its own empty folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

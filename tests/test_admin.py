@@ -16,11 +16,6 @@ ADD_CASE = reverse("admin:catalogue_case_add")
 CONTENT = b"frame" * 200
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def filer(team):
     return staff("investigator", team)

@@ -17,11 +17,6 @@ from tests.factories import CaseFactory
 EVIDENCE_LIST = reverse("admin:evidence_evidenceitem_changelist")
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def filer(team):
     return staff("investigator", team)

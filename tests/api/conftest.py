@@ -7,12 +7,6 @@ from tests.factories import CaseFactory
 
 
 @pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """PBKDF2 at full strength costs ~0.3 s per user made; these tests make many."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_throttles():
     """Throttle counters live in the cache; each test starts with none spent."""
     cache.clear()
