@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -16,8 +16,8 @@ from catalogue.api.filters import CaseFilter, StrictFilterBackend
 from catalogue.api.pagination import SignedCursorPagination
 from catalogue.api.permissions import InvestigatorsWrite
 from catalogue.api.serializers import CaseListSerializer, CaseSerializer, CaseWriteSerializer
-from catalogue.models import Case, CaseSource, CrimeCategory, Place, VictimCount
-from catalogue.selectors import cases_visible_to
+from catalogue.models import Case
+from catalogue.selectors import case_detail_facts, case_list_facts, cases_visible_to
 
 # The items live in the evidence app, which catalogue must not import: reach
 # them through the reverse relation instead.
@@ -82,15 +82,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> QuerySet[Case]:
         queryset = cases_visible_to(self.request.user).select_related("team")
         if self.action != "list":
-            return queryset.prefetch_related(
-                "places", "categories", "perpetrators",
-                Prefetch("case_sources", CaseSource.objects.select_related("source").order_by("pk")),
-                Prefetch("victim_counts", VictimCount.objects.select_related("source").order_by("pk")),
-            )
-        queryset = queryset.defer("summary", "search_text").prefetch_related(
-            Prefetch("places", Place.objects.only("id", "name", "country")),
-            Prefetch("categories", CrimeCategory.objects.only("id", "code")),
-        )
+            return queryset
+        # Places and crime codes are attached to the page in list() (case_list_facts).
+        queryset = queryset.defer("summary", "search_text")
         # A correlated count per row of the page, not a GROUP BY over every visible case.
         count = (
             _ITEM_MODEL.objects.filter(case=OuterRef("pk")).order_by().values("case")
@@ -98,16 +92,33 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
         return queryset.annotate(evidence_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
 
+    def filter_queryset(self, queryset):
+        if self.action == "list":
+            return super().filter_queryset(queryset)
+        # One case is named by its path alone; the list's filters would only turn a hit into a 404.
+        unknown = sorted(set(self.request.query_params) - {"format"})
+        if unknown:
+            raise ValidationError({name: "Unknown parameter; one case takes none." for name in unknown})
+        return queryset
+
+    def _detail(self, case: Case) -> dict:
+        case.detail_facts = case_detail_facts(case)
+        case.evidence_summary = evidence_summary(case)
+        return self.get_serializer(case).data
+
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        places_of, codes_of = case_list_facts([case.pk for case in page])
+        for case in page:
+            case.list_places, case.list_categories = places_of.get(case.pk, []), codes_of.get(case.pk, [])
         services.access_log_record_many(user=request.user, cases=page, via="api", remote_addr=remote_addr(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         case = self.get_object()
-        case.evidence_summary = evidence_summary(case)
-        services.access_log_record(user=request.user, case=case, via="api", remote_addr=remote_addr(request))
-        return Response(self.get_serializer(case).data)
+        services.access_log_record_many(user=request.user, cases=[case], via="api", action="read",
+                                        remote_addr=remote_addr(request))
+        return Response(self._detail(case))
 
     def create(self, request, *args, **kwargs):
         write = CaseWriteSerializer(data=request.data)
@@ -115,14 +126,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         fields = dict(write.validated_data)
         fields["team"] = self._team_for(request.user, fields.get("team"))
         case = services.case_create(actor=request.user, **fields)
-        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data, status=status.HTTP_201_CREATED)
+        return Response(self._detail(self.get_queryset().get(pk=case.pk)), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         case = self.get_object()
         write = CaseWriteSerializer(data=request.data, partial=True)
         write.is_valid(raise_exception=True)
         services.case_update(actor=request.user, case=case, **write.validated_data)
-        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+        return Response(self._detail(self.get_queryset().get(pk=case.pk)))
 
     @extend_schema(
         summary="Move a case through review (reviewers; never on their own filing)",
@@ -136,7 +147,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         change = serializers.ChoiceField(Case.Status.choices)
         new_status = change.run_validation(request.data.get("status", serializers.empty))
         services.case_set_status(actor=request.user, case=case, status=new_status)
-        return Response(self.get_serializer(self.get_queryset().get(pk=case.pk)).data)
+        return Response(self._detail(self.get_queryset().get(pk=case.pk)))
 
     @staticmethod
     def _team_for(user, team):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from catalogue.api.serializers import StrictFieldsMixin, api_base
+from catalogue.api.serializers import StrictFieldsMixin, api_base, datetime_or_none
 from catalogue.models import Place
 from evidence.custody import utc_iso
 from evidence.models import CustodyEvent, EvidenceItem
@@ -33,12 +33,28 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, item: EvidenceItem) -> dict:
+        # Built directly for list pages and hash lookups, as CaseListSerializer is;
+        # tests/api/test_evidence.py holds it equal to the generic path.
+        return {
+            "id": str(item.pk), "exhibit": item.exhibit, "case": self._case_reference(item), "kind": item.kind,
+            "title": item.title, "state": item.state, "sha256": item.sha256, "size": item.size,
+            "media_type": item.media_type, "source_url": item.source_url, "held_by": item.held_by,
+            "captured_at": datetime_or_none(item.captured_at), "created_at": datetime_or_none(item.created_at),
+            "sealed_at": datetime_or_none(item.sealed_at), "withdrawn": item.withdrawn, "links": self.get_links(item),
+        }
+
+    @staticmethod
+    def _case_reference(item: EvidenceItem) -> str:
+        # Lists annotate it (evidence.selectors.items_for_listing); one item has its case.
+        return getattr(item, "case_reference", None) or item.case.reference
+
     @extend_schema_field(ItemLinksSerializer)
     def get_links(self, item: EvidenceItem) -> dict:
         base = api_base(self.context)
         own = f"{base}evidence/{item.pk}/"
         return {"self": own, "content": f"{own}content/", "custody": f"{own}custody/", "verify": f"{own}verify/",
-                "case": f"{base}cases/{item.case.reference}/"}
+                "case": f"{base}cases/{self._case_reference(item)}/"}
 
 
 class EvidenceItemDetailSerializer(EvidenceItemSerializer):
@@ -51,6 +67,9 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
             "captured_by", "capture_place", "error", *EvidenceItemSerializer.Meta.fields[8:],
         ]
         read_only_fields = fields
+
+    # One item: DRF's generic path, for the extra fields.
+    to_representation = serializers.ModelSerializer.to_representation
 
 
 class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):

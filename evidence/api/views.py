@@ -92,10 +92,9 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     default_ordering = "exhibit"
 
     def get_queryset(self) -> QuerySet[EvidenceItem]:
-        queryset = selectors.items_visible_to(self.request.user).select_related("case")
-        if self.action in ("list", "create"):
-            queryset = queryset.defer("metadata", "extracted_text", "description")
-        return queryset
+        if self.action == "list":
+            return selectors.items_for_listing(selectors.items_visible_to(self.request.user))
+        return selectors.items_visible_to(self.request.user).select_related("case")
 
     def get_serializer_class(self):
         return EvidenceItemSerializer if self.action == "list" else EvidenceItemDetailSerializer
@@ -222,6 +221,6 @@ class HashLookupView(APIView):
             digest = normalise_sha256(sha256)
         except ValueError as exc:
             raise ValidationError({"sha256": str(exc)}) from None
-        items = list(selectors.items_holding(request.user, digest).defer("metadata", "extracted_text").order_by("exhibit"))
+        items = list(selectors.items_for_listing(selectors.items_holding(request.user, digest)).order_by("exhibit"))
         data = {"sha256": digest, "count": len(items), "items": items}
         return Response(HashMatchSerializer(data, context={"request": request}).data)

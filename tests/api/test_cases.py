@@ -164,8 +164,31 @@ def test_the_detail_shows_an_evidence_summary_and_is_logged(described, legal, in
 
 
 def test_a_list_page_logs_one_row_per_case_shown(many, legal, api):
-    api(legal).get("/api/v1/cases/?page_size=3")
-    assert AccessLog.objects.filter(user=legal, action="list", via="api").count() == 3
+    response = api(legal).get("/api/v1/cases/?page_size=3", REMOTE_ADDR="2001:db8::7")
+    shown = {c["reference"] for c in response.json()["results"]}
+    logged = AccessLog.objects.filter(user=legal, action="list", via="api")
+    assert {entry.case.reference for entry in logged} == shown and logged.count() == 3
+    assert {entry.remote_addr for entry in logged} == {"2001:db8::7"}
+    assert all(entry.at is not None and entry.reason == "" for entry in logged)
+
+
+def test_an_address_that_is_not_an_ip_is_logged_as_unknown_and_the_read_goes_on(described, legal, api):
+    client = api(legal)
+    assert client.get("/api/v1/cases/", REMOTE_ADDR="proxy.internal").status_code == 200
+    assert client.get("/api/v1/cases/UA-2022-0001/", REMOTE_ADDR="not an address").status_code == 200
+    assert AccessLog.objects.filter(user=legal).count() == 3
+    assert not AccessLog.objects.filter(user=legal, remote_addr__isnull=False).exists()
+
+
+def test_an_empty_page_logs_nothing(legal, api):
+    assert api(legal).get("/api/v1/cases/?q=nothing+matches+this").json()["results"] == []
+    assert not AccessLog.objects.exists()
+
+
+def test_one_case_takes_no_filters(described, legal, api):
+    response = api(legal).get("/api/v1/cases/UA-2022-0001/?status=closed")
+    assert response.status_code == 400 and "status" in response.json()["errors"]
+    assert not AccessLog.objects.exists()
 
 
 def test_an_unknown_reference_is_a_404(legal, api):
