@@ -33,28 +33,30 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, item: EvidenceItem) -> dict:
-        # Built directly for list pages and hash lookups, as CaseListSerializer is;
-        # tests/api/test_evidence.py holds it equal to the generic path.
+    def to_representation(self, item: EvidenceItem | dict) -> dict:
+        if not isinstance(item, dict):
+            return super().to_representation(item)
+        # A list row (evidence.selectors.items_for_listing), built directly as
+        # CaseListSerializer's are; tests/api/test_representations.py holds the
+        # two paths equal.
         return {
-            "id": str(item.pk), "exhibit": item.exhibit, "case": self._case_reference(item), "kind": item.kind,
-            "title": item.title, "state": item.state, "sha256": item.sha256, "size": item.size,
-            "media_type": item.media_type, "source_url": item.source_url, "held_by": item.held_by,
-            "captured_at": datetime_or_none(item.captured_at), "created_at": datetime_or_none(item.created_at),
-            "sealed_at": datetime_or_none(item.sealed_at), "withdrawn": item.withdrawn, "links": self.get_links(item),
+            "id": str(item["id"]), "exhibit": item["exhibit"], "case": item["case_reference"], "kind": item["kind"],
+            "title": item["title"], "state": item["state"], "sha256": item["sha256"], "size": item["size"],
+            "media_type": item["media_type"], "source_url": item["source_url"], "held_by": item["held_by"],
+            "captured_at": datetime_or_none(item["captured_at"]), "created_at": datetime_or_none(item["created_at"]),
+            "sealed_at": datetime_or_none(item["sealed_at"]), "withdrawn": item["withdrawn"],
+            "links": self._links(item["id"], item["case_reference"]),
         }
-
-    @staticmethod
-    def _case_reference(item: EvidenceItem) -> str:
-        # Lists annotate it (evidence.selectors.items_for_listing); one item has its case.
-        return getattr(item, "case_reference", None) or item.case.reference
 
     @extend_schema_field(ItemLinksSerializer)
     def get_links(self, item: EvidenceItem) -> dict:
+        return self._links(item.pk, item.case.reference)
+
+    def _links(self, pk, case_reference: str) -> dict:
         base = api_base(self.context)
-        own = f"{base}evidence/{item.pk}/"
+        own = f"{base}evidence/{pk}/"
         return {"self": own, "content": f"{own}content/", "custody": f"{own}custody/", "verify": f"{own}verify/",
-                "case": f"{base}cases/{self._case_reference(item)}/"}
+                "case": f"{base}cases/{case_reference}/"}
 
 
 class EvidenceItemDetailSerializer(EvidenceItemSerializer):
@@ -67,9 +69,6 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
             "captured_by", "capture_place", "error", *EvidenceItemSerializer.Meta.fields[8:],
         ]
         read_only_fields = fields
-
-    # One item: DRF's generic path, for the extra fields.
-    to_representation = serializers.ModelSerializer.to_representation
 
 
 class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):

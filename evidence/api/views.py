@@ -222,5 +222,5 @@ class HashLookupView(APIView):
         except ValueError as exc:
             raise ValidationError({"sha256": str(exc)}) from None
         items = list(selectors.items_for_listing(selectors.items_holding(request.user, digest)).order_by("exhibit"))
-        data = {"sha256": digest, "count": len(items), "items": items}
-        return Response(HashMatchSerializer(data, context={"request": request}).data)
+        rows = EvidenceItemSerializer(items, many=True, context={"request": request}).data
+        return Response({"sha256": digest, "count": len(rows), "items": rows})  # as HashMatchSerializer declares

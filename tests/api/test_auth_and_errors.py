@@ -53,6 +53,26 @@ def test_an_expired_token_is_a_401_and_a_new_one_can_be_had(legal, settings):
     assert fresh.json()["token"] != token.key
 
 
+def test_a_token_works_until_it_expires_and_names_its_user(legal, settings):
+    token = Token.objects.create(user=legal)
+    almost = timezone.now() - timedelta(hours=settings.API_TOKEN_TTL_HOURS) + timedelta(minutes=1)
+    Token.objects.filter(pk=token.pk).update(created=almost)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 200
+    assert response.wsgi_request.user == legal and response.wsgi_request.auth.key == token.key
+
+
+def test_the_token_of_a_deactivated_user_is_a_401(legal):
+    token = Token.objects.create(user=legal)
+    type(legal).objects.filter(pk=legal.pk).update(is_active=False)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/cases/")
+    assert response.status_code == 401 and "inactive" in response.json()["detail"]
+
+
 def test_the_browsable_api_works_with_a_session(world, legal):
     client = APIClient()
     client.force_login(legal)
