@@ -42,3 +42,23 @@ def test_a_user_without_a_role_sees_nothing(cases):
 def test_an_inactive_user_sees_nothing(cases, legal):
     legal.is_active = False
     assert not cases_visible_to(legal).exists()
+
+
+def test_roles_and_teams_are_read_alike_alone_and_with_a_token(db):
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    from catalogue.api.authentication import token_with_user
+    from catalogue.roles import Access, user_access
+
+    first, second = factories.TeamFactory(), factories.TeamFactory()
+    user = factories.user_with_role("reviewer", team=first)
+    user.groups.add(Group.objects.get(name="legal"))
+    second.members.add(user)
+    expected = Access(roles=frozenset({"reviewer", "legal"}), team_ids=tuple(sorted([first.pk, second.pk])))
+    assert user_access(type(user).objects.get(pk=user.pk)) == expected
+    token = Token.objects.create(user=user)
+    assert token_with_user(token.key).user._access == expected
+    lone = factories.user_with_role("investigator")
+    assert user_access(lone) == Access(roles=frozenset({"investigator"}), team_ids=())
+    assert token_with_user("0" * 40) is None

@@ -17,6 +17,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 
+from catalogue.roles import access_columns, access_from
+
 
 def token_expires_at(token: Token):
     return token.created + timedelta(hours=settings.API_TOKEN_TTL_HOURS)
@@ -28,13 +30,15 @@ def token_with_user(key: str) -> Token | None:
     DRF reads them with `select_related("user").get(key=...)`; building and
     compiling that query took half a millisecond of every API request
     (bench/bench_api.py), three times the query itself. A raw query on the user
-    model still converts each user column as the ORM does.
+    model still converts each user column as the ORM does. The user's roles and
+    teams come in the same statement (catalogue.roles.access_columns).
     """
     user_model = get_user_model()
     quote = connection.ops.quote_name
     token_meta = Token._meta
     sql = (
-        f"SELECT u.*, t.{quote(token_meta.get_field('created').column)} AS token_created "
+        f"SELECT u.*, t.{quote(token_meta.get_field('created').column)} AS token_created, "
+        f"{access_columns('u.' + quote(user_model._meta.pk.column))} "
         f"FROM {quote(user_model._meta.db_table)} u JOIN {quote(token_meta.db_table)} t "
         f"ON t.{quote(token_meta.get_field('user').column)} = u.{quote(user_model._meta.pk.column)} "
         f"WHERE t.{quote(token_meta.get_field('key').column)} = %s"
@@ -42,6 +46,8 @@ def token_with_user(key: str) -> Token | None:
     user = next(iter(user_model.objects.raw(sql, [key])), None)
     if user is None:
         return None
+    # The roles and teams every request's visibility rule needs, read along with the token.
+    user._access = access_from(user.__dict__.pop("access_roles"), user.__dict__.pop("access_teams"))
     created = user.__dict__.pop("token_created")
     # The extra column comes back as the driver gives it: naive (or text) on SQLite.
     if isinstance(created, str):

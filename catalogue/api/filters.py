@@ -31,6 +31,22 @@ class StrictFilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is made once per class, not per request.
+
+    django-filter builds a new form class, and a form field for every filter,
+    on each request; that was a tenth of a list request (bench/bench_api.py).
+    The fields depend only on the class's declared filters, and a form copies
+    its fields when it is made, so one class serves every request.
+    """
+
+    def get_form_class(self):
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+
 def _id_or_name(value: str, prefix: str = "") -> Q:
     """A related row by its numeric id, or by name (case-insensitive, part of the name)."""
     value = value.strip()
@@ -39,7 +55,7 @@ def _id_or_name(value: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}name__icontains": value})
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Full text (every word; place names in any spelling).")
     status = django_filters.MultipleChoiceFilter(choices=Case.Status.choices, distinct=False)
     sensitivity = django_filters.MultipleChoiceFilter(choices=Case.Sensitivity.choices, distinct=False)

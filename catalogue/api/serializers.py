@@ -193,23 +193,25 @@ class CaseSerializer(serializers.ModelSerializer):
             "incident_start": date_or_none(case.incident_start), "incident_end": date_or_none(case.incident_end),
             "date_precision": case.date_precision,
             "places": [
-                {**place, "aliases": list(place["aliases"] or []),
-                 "latitude": decimal_or_none(place["latitude"]), "longitude": decimal_or_none(place["longitude"])}
-                for place in facts["places"]
+                {"id": p.id, "name": p.name, "aliases": list(p.aliases or []), "admin_area": p.admin_area,
+                 "country": p.country, "latitude": decimal_or_none(p.latitude),
+                 "longitude": decimal_or_none(p.longitude), "precision": p.precision}
+                for p in facts["places"]
             ],
-            "categories": facts["categories"],
-            "perpetrators": facts["perpetrators"],
+            "categories": [{"code": c.code, "group": c.group, "name": c.name} for c in facts["categories"]],
+            "perpetrators": [
+                {"id": a.id, "name": a.name, "kind": a.kind, "affiliation": a.affiliation} for a in facts["perpetrators"]
+            ],
             "sources": [
-                {"id": row["source_id"], "name": row["source__name"], "kind": row["source__kind"],
-                 "reliability": row["reliability"], "credibility": row["credibility"],
-                 "grading": f"{row['reliability']}{row['credibility']}", "statement": row["statement"],
-                 "reported_on": date_or_none(row["reported_on"])}
-                for row in facts["sources"]
+                {"id": s.source_id, "name": s.source_name, "kind": s.source_kind, "reliability": s.reliability,
+                 "credibility": s.credibility, "grading": s.grading, "statement": s.statement,
+                 "reported_on": date_or_none(s.reported_on)}
+                for s in facts["sources"]
             ],
             "victim_counts": [
-                {"category": row["category"], "count": row["count"], "source": row["source__name"],
-                 "as_of": date_or_none(row["as_of"]), "note": row["note"]}
-                for row in facts["victim_counts"]
+                {"category": v.category, "count": v.count, "source": v.source_name,
+                 "as_of": date_or_none(v.as_of), "note": v.note}
+                for v in facts["victim_counts"]
             ],
             "evidence": self.get_evidence(case),
             "created_at": datetime_or_none(case.created_at), "updated_at": datetime_or_none(case.updated_at),

@@ -5,11 +5,12 @@ from __future__ import annotations
 import django_filters
 from rest_framework.exceptions import ValidationError
 
+from catalogue.api.filters import FilterSet
 from evidence.hashing import normalise_sha256
 from evidence.models import EvidenceItem
 
 
-class EvidenceFilter(django_filters.FilterSet):
+class EvidenceFilter(FilterSet):
     case = django_filters.CharFilter(field_name="case__reference", label="The case's reference, e.g. UA-2022-0007.")
     kind = django_filters.MultipleChoiceFilter(choices=EvidenceItem.Kind.choices, distinct=False)
     state = django_filters.MultipleChoiceFilter(choices=EvidenceItem.State.choices, distinct=False)
