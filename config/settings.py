@@ -213,6 +213,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",  # the browsable API
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.api_renderers.JSONRenderer",  # DRF's JSON, encoded by orjson
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["catalogue.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.SignedCursorPagination",

@@ -221,6 +221,6 @@ class HashLookupView(APIView):
             digest = normalise_sha256(sha256)
         except ValueError as exc:
             raise ValidationError({"sha256": str(exc)}) from None
-        items = list(selectors.items_for_listing(selectors.items_holding(request.user, digest)).order_by("exhibit"))
+        items = selectors.item_rows_holding(request.user, digest)
         rows = EvidenceItemSerializer(items, many=True, context={"request": request}).data
         return Response({"sha256": digest, "count": len(rows), "items": rows})  # as HashMatchSerializer declares
