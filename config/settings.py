@@ -221,7 +221,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["catalogue.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.SignedCursorPagination",
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["catalogue.api.throttling.UserRateThrottle"],  # one atomic count per request
     # Throttle counts live in the default cache (CACHE_URL: Redis in production).
     "DEFAULT_THROTTLE_RATES": {
         "user": env.str("API_USER_RATE", default="6000/hour"),

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-from rest_framework.throttling import UserRateThrottle
 
+from catalogue.api.throttling import UserRateThrottle
 from tests import factories
 
 
@@ -97,13 +97,36 @@ def test_the_schema_and_docs_are_served(db):
 
 def test_it_throttles_per_user_with_a_429(world, legal, api, monkeypatch):
     monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "3/minute"})
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda self: 6000.0)  # the start of a minute
     client = api(legal)
     statuses = [client.get("/api/v1/cases/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = client.get("/api/v1/cases/")
-    assert response.json()["code"] == "throttled" and response.json()["retry_after"] > 0
+    assert response.json()["code"] == "throttled" and response.json()["retry_after"] == 60
+    assert int(response["Retry-After"]) == 60
     # Another user has their own allowance.
     assert api(factories.user_with_role("legal")).get("/api/v1/cases/").status_code == 200
+
+
+def test_the_allowance_comes_back_when_the_window_ends(world, legal, api, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    now = [6059.0]
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda self: now[0])
+    client = api(legal)
+    assert [client.get("/api/v1/cases/").status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get("/api/v1/cases/").json()["retry_after"] == 1
+    now[0] = 6060.0  # the next minute
+    assert [client.get("/api/v1/cases/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_refused_requests_count_too_and_the_count_is_shared(world, legal, api, monkeypatch):
+    """The count lives in the cache, not in the process: what one worker counted, another sees."""
+    from django.core.cache import cache
+
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", {"user": "2/minute"})
+    monkeypatch.setattr(UserRateThrottle, "timer", lambda self: 6000.0)
+    cache.set(f"throttle_user_{legal.pk}:100", 2, timeout=60)  # another process's two requests
+    assert api(legal).get("/api/v1/cases/").status_code == 429
 
 
 @pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/evidence/"])
