@@ -23,16 +23,16 @@ from django.db.models import BooleanField, Expression, F
 from catalogue.models import Case
 from catalogue.roles import LEGAL, REVIEWER, user_access
 
-NOTHING = ("1 = 0", [])
+NOTHING = ("1 = 0", ())
+EVERYTHING = ("1 = 1", ())
 
 
-def visibility_sql(user: AbstractBaseUser, sensitivity: str, team: str, created_by: str) -> tuple[str, list] | None:
-    """The rule as an SQL condition on the given column expressions, with its
-    parameters; None when the user sees every case (a superuser)."""
+def visibility_sql(user: AbstractBaseUser, sensitivity: str, team: str, created_by: str) -> tuple[str, list | tuple]:
+    """The rule as an SQL condition on the given column expressions, with its parameters."""
     if not user.is_authenticated or not user.is_active:
         return NOTHING
     if user.is_superuser:
-        return None
+        return EVERYTHING
     access = user_access(user)
     if not access.roles:
         return NOTHING
@@ -69,5 +69,4 @@ class VisibleTo(Expression):
 
     def as_sql(self, compiler, connection):
         # Column references compile to bare names, without parameters.
-        rule = visibility_sql(self.user, *(compiler.compile(column)[0] for column in self.columns))
-        return rule if rule is not None else ("1 = 1", [])
+        return visibility_sql(self.user, *(compiler.compile(column)[0] for column in self.columns))

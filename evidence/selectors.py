@@ -19,11 +19,6 @@ def items_visible_to(user: AbstractBaseUser) -> QuerySet[EvidenceItem]:
     return EvidenceItem.objects.all() if rule is None else EvidenceItem.objects.filter(rule)
 
 
-def items_holding(user: AbstractBaseUser, sha256: str) -> QuerySet[EvidenceItem]:
-    """Items whose content has this SHA-256, among those the user may see."""
-    return items_visible_to(user).filter(sha256=sha256)
-
-
 # The columns a list row shows (evidence.api.serializers.EvidenceItemSerializer).
 LIST_COLUMNS = (
     "id", "exhibit", "kind", "title", "state", "sha256", "size", "media_type", "source_url",
@@ -39,7 +34,8 @@ def items_for_listing(items: QuerySet[EvidenceItem]) -> QuerySet[dict]:
 
 
 def item_rows_holding(user: AbstractBaseUser, sha256: str) -> list[dict]:
-    """items_holding as list rows (the shape of items_for_listing), by exhibit.
+    """The items holding content with this SHA-256 among those the user may see,
+    as list rows (the shape of items_for_listing), by exhibit.
 
     One fixed statement through EvidenceItem.objects.raw(), which converts the
     columns as the ORM does, with the visibility rule's own SQL: the hash
@@ -48,8 +44,7 @@ def item_rows_holding(user: AbstractBaseUser, sha256: str) -> list[dict]:
     on it (bench/bench_api.py).
     """
     q = connection.ops.quote_name
-    rule = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
-    where, params = rule if rule is not None else ("1 = 1", [])
+    where, params = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
     columns = [EvidenceItem._meta.get_field(name).column for name in LIST_COLUMNS]
     sql = (
         f"SELECT {', '.join(f'i.{q(column)}' for column in columns)}, c.{q('reference')} AS case_reference "

@@ -71,3 +71,27 @@ def test_the_content_of_another_teams_restricted_item_is_a_404_and_no_custody_en
     assert response.status_code == 404
     assert api(legal).post(f"/api/v1/evidence/{item.pk}/verify/").status_code == 404
     assert item.custody.count() == before
+
+
+@pytest.fixture
+def sealed_everywhere(world):
+    """One sealed item of the same content in each of the six cases."""
+    from tests.api.helpers import sealed_item
+
+    return {key: sealed_item(case.created_by, case, b"the same photograph", title="Photo") for key, case in world.items()}
+
+
+@pytest.mark.parametrize("role", ["filer", "investigator", "reviewer", "legal"])
+def test_the_hash_lookup_keeps_to_the_same_matrix(sealed_everywhere, users, api, role):
+    """The hash lookup runs its own statement (evidence.selectors.item_rows_holding); it must see what the rest sees."""
+    digest = next(iter(sealed_everywhere.values())).sha256
+    found = {i["id"] for i in api(users[role]).get(f"/api/v1/hashes/{digest}/").json()["items"]}
+    expected = {str(item.pk) for (owner, sensitivity), item in sealed_everywhere.items()
+                if _expected(role, owner, sensitivity)}
+    assert found == expected
+
+
+def test_the_hash_lookup_shows_a_superuser_all_and_a_user_without_a_role_nothing(sealed_everywhere, api):
+    digest = next(iter(sealed_everywhere.values())).sha256
+    assert api(factories.UserFactory(is_superuser=True)).get(f"/api/v1/hashes/{digest}/").json()["count"] == 6
+    assert api(factories.UserFactory()).get(f"/api/v1/hashes/{digest}/").json()["count"] == 0
