@@ -205,6 +205,18 @@ CELERY_BEAT_SCHEDULE |= {
         "schedule": env.float("LEDGER_HEAD_INTERVAL_SECONDS", default=300.0),
     },
 }
+# An export job refreshes its claim after each item it packs; one quiet for this
+# long (its worker died), or queued this long (its task was lost), is sent to a
+# worker again by the sweeper, and a stale claim is taken over.
+EVIDENCE_EXPORT_STALE_SECONDS = env.int("EVIDENCE_EXPORT_STALE_SECONDS", default=600)
+# Test-only: seconds to sleep after each packed item, so a test can kill a worker mid-export.
+EVIDENCE_EXPORT_ITEM_DELAY = env.float("EVIDENCE_EXPORT_ITEM_DELAY", default=0.0)
+CELERY_BEAT_SCHEDULE |= {
+    "evidence-export-sweep": {
+        "task": "evidence.export_tasks.export_sweep",
+        "schedule": float(EVIDENCE_SWEEP_INTERVAL_SECONDS),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -243,7 +243,7 @@ class CustodyEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["case", "state", "requested_by", "created_at", "finished_at", "item_count", "package_size"]
+    list_display = ["case", "state", "requested_by", "created_at", "finished_at", "attempts", "item_count", "package_size"]
     list_filter = ["state"]
     list_select_related = ["case", "requested_by"]
     search_fields = ["case__reference"]

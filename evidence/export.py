@@ -20,17 +20,23 @@ import hashlib
 import logging
 import shutil
 import tempfile
+import time
+import uuid
 import zipfile
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import bagit
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from catalogue.models import Case
@@ -94,8 +100,9 @@ def _quiet_bagit():
         bagit_logger.setLevel(level)
 
 
-def _copy_content(item: EvidenceItem, target: Path) -> None:
-    """Copy the stored bytes, refusing them unless they still have the digests sealed."""
+def _copy_content(item: EvidenceItem, target: Path, still_mine: Callable[[], None]) -> None:
+    """Copy the stored bytes, refusing them unless they still have the digests sealed.
+    A long copy says it is alive every 64 MiB (see build_bag)."""
     sha256, sha512 = hashlib.sha256(), hashlib.sha512()
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -103,10 +110,12 @@ def _copy_content(item: EvidenceItem, target: Path) -> None:
     except OSError as exc:
         raise ExportError(f"The stored bytes of {item.exhibit} cannot be opened ({exc}).") from exc
     with source, open(target, "wb") as out:
-        for block in iter(lambda: source.read(1 << 20), b""):
+        for count, block in enumerate(iter(lambda: source.read(1 << 20), b""), start=1):
             sha256.update(block)
             sha512.update(block)
             out.write(block)
+            if count % 64 == 0:
+                still_mine()
     if sha256.hexdigest() != item.sha256 or (item.sha512 and sha512.hexdigest() != item.sha512):
         raise ExportError(
             f"The stored bytes of {item.exhibit} no longer match the digests recorded when it was sealed; "
@@ -115,9 +124,16 @@ def _copy_content(item: EvidenceItem, target: Path) -> None:
 
 
 def build_bag(
-    *, case: Case, directory: Path, user: AbstractBaseUser | None = None, package_id: str
+    *, case: Case, directory: Path, user: AbstractBaseUser | None = None, package_id: str,
+    still_mine: Callable[[], None] = lambda: None,
 ) -> BagResult:
-    """Write the court package for ``case`` as a bag at ``directory`` (which must not exist)."""
+    """Write the court package for ``case`` as a bag at ``directory`` (which must not exist).
+
+    ``still_mine`` is called as items are copied and inside the
+    transaction that appends the packing events: a job's builder (export_run)
+    refreshes its claim there, and raises ClaimLost if another worker has taken
+    the job over, so that only the job's holder writes to the custody log.
+    """
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise ExportError(f"{directory} already exists and is not empty.")
@@ -131,10 +147,14 @@ def build_bag(
         reason = bag_layout.why_no_content(item)
         if reason is None:
             relative = bag_layout.content_path(item)
-            _copy_content(item, directory / relative)
+            _copy_content(item, directory / relative, still_mine)
             content_files[str(item.pk)] = relative
+            if settings.EVIDENCE_EXPORT_ITEM_DELAY:
+                time.sleep(settings.EVIDENCE_EXPORT_ITEM_DELAY)  # test-only: a build slow enough to kill
+            still_mine()
 
     with transaction.atomic():
+        still_mine()
         for item in items:
             custody_append(
                 item=item, action=CustodyEvent.Action.PACKING, user=user, agent=None if user else EXPORT_AGENT,
@@ -197,36 +217,83 @@ def export_request(*, actor: AbstractBaseUser, case: Case) -> ExportJob:
     return job
 
 
+class ClaimLost(ExportError):
+    """Another worker has taken the job over (this one was thought dead)."""
+
+
+def _claim(job_id: str) -> uuid.UUID | None:
+    """Take a queued job, or a running one whose builder has gone quiet; None if neither."""
+    now, claim = timezone.now(), uuid.uuid4()
+    stale = now - timedelta(seconds=settings.EVIDENCE_EXPORT_STALE_SECONDS)
+    taken = ExportJob.objects.filter(
+        Q(state=ExportJob.State.QUEUED) | Q(state=ExportJob.State.RUNNING, claimed_at__lt=stale), pk=job_id,
+    ).update(state=ExportJob.State.RUNNING, claim=claim, claimed_at=now, attempts=F("attempts") + 1)
+    return claim if taken else None
+
+
+def _refresh(job_id: str, claim: uuid.UUID) -> None:
+    if not ExportJob.objects.filter(pk=job_id, claim=claim).update(claimed_at=timezone.now()):
+        raise ClaimLost(f"Export {job_id} was taken over by another worker.")
+
+
 def export_run(job_id: str) -> str:
     """Build, zip and store the package for a queued job; returns its final state.
 
-    The job is claimed with a conditional UPDATE, so a redelivered task finds it
-    taken and does nothing. A failure leaves the job `failed` with the reason.
+    The job is claimed with a conditional UPDATE and a fresh token, so a
+    redelivered task finds it taken and does nothing. The claim is refreshed
+    after each item; one left stale for EVIDENCE_EXPORT_STALE_SECONDS (its
+    worker died) is taken over by the next task for the job (export_sweep
+    sends one). Every later write is conditional on the token: a worker that
+    lost its claim changes nothing and removes the package it made. A failure
+    leaves the job `failed` with the reason.
     """
-    claimed = ExportJob.objects.filter(pk=job_id, state=ExportJob.State.QUEUED).update(state=ExportJob.State.RUNNING)
+    claim = _claim(job_id)
     job = ExportJob.objects.select_related("case", "requested_by").get(pk=job_id)
-    if not claimed:
+    if claim is None:
         return job.state
+    name = None
     try:
         with tempfile.TemporaryDirectory(prefix="export-") as tmp:
             bag_dir = Path(tmp) / bag_layout.bag_name(job.case, str(job.pk))
-            result = build_bag(case=job.case, directory=bag_dir, user=job.requested_by, package_id=str(job.pk))
+            result = build_bag(case=job.case, directory=bag_dir, user=job.requested_by, package_id=str(job.pk),
+                               still_mine=lambda: _refresh(job_id, claim))
             zip_path = Path(tmp) / "package.zip"
             digest = zip_bag(bag_dir, zip_path)
             size = zip_path.stat().st_size
             with open(zip_path, "rb") as handle:
                 name = default_storage.save(f"exports/{job.pk}.zip", File(handle))
+    except ClaimLost:
+        logger.warning("Export %s: another worker took the job over; leaving it to that one", job_id)
+        return ExportJob.objects.get(pk=job_id).state
     except Exception as exc:  # noqa: BLE001 - any failure is recorded on the job, visibly
         logger.exception("Export %s failed", job_id)
-        ExportJob.objects.filter(pk=job_id).update(
+        ExportJob.objects.filter(pk=job_id, claim=claim).update(
             state=ExportJob.State.FAILED, error=str(exc) or type(exc).__name__, finished_at=timezone.now()
         )
-        return ExportJob.State.FAILED
-    ExportJob.objects.filter(pk=job_id).update(
+        return ExportJob.objects.get(pk=job_id).state
+    finished = ExportJob.objects.filter(pk=job_id, claim=claim).update(
         state=ExportJob.State.DONE, finished_at=timezone.now(), package_name=name, package_sha256=digest,
         package_size=size, item_count=result.item_count, tree_size=result.tree_size, error="",
     )
+    if not finished:
+        default_storage.delete(name)  # the job's new holder stores its own package
+        return ExportJob.objects.get(pk=job_id).state
     return ExportJob.State.DONE
+
+
+def export_sweep() -> list[str]:
+    """Jobs whose task was lost (queued too long) or whose builder died (claim
+    gone stale): send each a new task, which claims it or finds it in hand."""
+    from evidence.export_tasks import export_case
+
+    stale = timezone.now() - timedelta(seconds=settings.EVIDENCE_EXPORT_STALE_SECONDS)
+    jobs = [str(pk) for pk in ExportJob.objects.filter(
+        Q(state=ExportJob.State.QUEUED, created_at__lt=stale) | Q(state=ExportJob.State.RUNNING, claimed_at__lt=stale)
+    ).values_list("pk", flat=True)]
+    for job_id in jobs:
+        logger.warning("Export %s looks stuck; sending it to a worker again", job_id)
+        export_case.delay(job_id)
+    return jobs
 
 
 def export_to_directory(*, case: Case, directory: Path, user: AbstractBaseUser | None = None) -> BagResult:

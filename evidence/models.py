@@ -222,6 +222,11 @@ class ExportJob(models.Model):
     package_size = models.BigIntegerField(null=True, blank=True)
     item_count = models.PositiveIntegerField(default=0)
     tree_size = models.BigIntegerField(null=True, blank=True)
+    # Who is building it: a token per claim, refreshed as the build goes on. A
+    # claim left stale (its worker died) is taken over (evidence.export.export_run).
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    attempts = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
