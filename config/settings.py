@@ -181,6 +181,9 @@ EVIDENCE_CLAIM_STALE_SECONDS = env.int("EVIDENCE_CLAIM_STALE_SECONDS", default=3
 # that lost its messages, a worker that died): "no lost submission".
 EVIDENCE_SWEEP_AFTER_SECONDS = env.int("EVIDENCE_SWEEP_AFTER_SECONDS", default=300)
 EVIDENCE_SWEEP_INTERVAL_SECONDS = env.int("EVIDENCE_SWEEP_INTERVAL_SECONDS", default=120)
+# Staged files no item refers to (a crash between staging and commit) are removed
+# once this old; the hourly sweep does it.
+EVIDENCE_ORPHAN_UPLOAD_HOURS = env.int("EVIDENCE_ORPHAN_UPLOAD_HOURS", default=24)
 # Networks fetched even though private (e.g. an internal archive), in CIDR form.
 EVIDENCE_FETCH_ALLOW_NETWORKS = env.list("EVIDENCE_FETCH_ALLOW_NETWORKS", default=[])
 EVIDENCE_FETCH_MAX_REDIRECTS = env.int("EVIDENCE_FETCH_MAX_REDIRECTS", default=5)
@@ -194,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
     "evidence-requeue-stuck": {
         "task": "evidence.tasks.sweep_stuck",
         "schedule": float(EVIDENCE_SWEEP_INTERVAL_SECONDS),
+    },
+    "evidence-orphaned-uploads": {
+        "task": "evidence.tasks.sweep_orphaned_uploads",
+        "schedule": 3600.0,
     },
 }
 # Task modules besides each app's tasks.py that workers must load.

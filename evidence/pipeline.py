@@ -385,3 +385,24 @@ def sweep_stuck() -> list[str]:
     if requeued:
         log.warning("sweep: re-queued %d stuck item(s)", len(requeued))
     return requeued
+
+
+def sweep_orphaned_uploads() -> list[str]:
+    """Remove staged files no item refers to, once older than EVIDENCE_ORPHAN_UPLOAD_HOURS.
+
+    They are what a crash leaves between staging bytes and committing the item
+    that names them (an upload, or a fetched copy), or a staged file whose item
+    was sealed but whose removal failed. No item names them, so no submission
+    is lost; the age keeps a filing still in its transaction safe. Each removal
+    is logged.
+    """
+    cutoff = timezone.now() - timedelta(hours=settings.EVIDENCE_ORPHAN_UPLOAD_HOURS)
+    old = [name for name, modified in storage.staged_files() if modified < cutoff]
+    named = set(EvidenceItem.objects.filter(staged_name__in=old).values_list("staged_name", flat=True))
+    removed = []
+    for name in old:
+        if name not in named:
+            log.warning("sweep: removing %s, a staged file no item refers to", name)
+            _discard_quietly(name)
+            removed.append(name)
+    return removed

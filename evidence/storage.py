@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import datetime
 from typing import IO
 
 from django.core.files import File
@@ -19,10 +20,22 @@ def content_name(sha256: str) -> str:
     return f"sha256/{sha256[:2]}/{sha256[2:4]}/{sha256}"
 
 
+STAGING = "incoming"
+
+
 def stage_upload(fileobj: IO[bytes], original_name: str = "") -> str:
     """Save an upload to the staging area; returns the storage name."""
-    name = f"incoming/{uuid.uuid4().hex}"
+    name = f"{STAGING}/{uuid.uuid4().hex}"
     return default_storage.save(name, File(fileobj, name=original_name or name))
+
+
+def staged_files() -> list[tuple[str, datetime]]:
+    """Every file in the staging area, with the time it was last written."""
+    try:
+        _, names = default_storage.listdir(STAGING)
+    except FileNotFoundError:  # nothing staged yet
+        return []
+    return [(f"{STAGING}/{name}", default_storage.get_modified_time(f"{STAGING}/{name}")) for name in names]
 
 
 def discard(name: str) -> None:

@@ -41,6 +41,12 @@ def sweep_stuck() -> int:
 
 
 @shared_task(acks_late=True)
+def sweep_orphaned_uploads() -> int:
+    """Remove staged files no item refers to (beat, hourly)."""
+    return len(pipeline.sweep_orphaned_uploads())
+
+
+@shared_task(acks_late=True)
 def fixity_sweep() -> dict[str, int]:
     """Re-hash stored content and record fixity checks (beat, every EVIDENCE_FIXITY_INTERVAL_HOURS)."""
     return fixity.fixity_sweep()

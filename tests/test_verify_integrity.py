@@ -206,3 +206,21 @@ def test_an_intact_log_with_signed_heads_passes(sealed, settings, tmp_path):
     signing.sign_tree_head(force=True)
     code, out, _ = run_verify("--no-content")
     assert code == 0, out
+
+
+def test_the_upload_sweep_removes_only_old_staged_files_no_item_names(case, investigator, settings):
+    from django.core.files.storage import default_storage
+
+    from evidence import storage
+
+    waiting = evidence_register(actor=investigator, case=case, kind="other", title="waiting",
+                                file=SimpleUploadedFile("a.bin", b"still to be hashed"))
+    orphan_old = storage.stage_upload(io.BytesIO(b"a crash left this"), "x.bin")
+    orphan_new = storage.stage_upload(io.BytesIO(b"a filing in its transaction"), "y.bin")
+    old = (timezone.now() - timedelta(hours=settings.EVIDENCE_ORPHAN_UPLOAD_HOURS, minutes=5)).timestamp()
+    for name in (waiting.staged_name, orphan_old):
+        os.utime(default_storage.path(name), (old, old))
+    assert pipeline.sweep_orphaned_uploads() == [orphan_old]
+    assert not default_storage.exists(orphan_old)
+    assert default_storage.exists(orphan_new) and default_storage.exists(waiting.staged_name)
+    assert pipeline.sweep_orphaned_uploads() == []
