@@ -187,6 +187,9 @@ EVIDENCE_ORPHAN_UPLOAD_HOURS = env.int("EVIDENCE_ORPHAN_UPLOAD_HOURS", default=2
 # Networks fetched even though private (e.g. an internal archive), in CIDR form.
 EVIDENCE_FETCH_ALLOW_NETWORKS = env.list("EVIDENCE_FETCH_ALLOW_NETWORKS", default=[])
 EVIDENCE_FETCH_MAX_REDIRECTS = env.int("EVIDENCE_FETCH_MAX_REDIRECTS", default=5)
+# A metadata parser (Pillow, pypdf, hachoir) still running after this many seconds is
+# stopped, and the item sealed with its metadata marked as not parsed.
+EVIDENCE_METADATA_TIMEOUT = env.float("EVIDENCE_METADATA_TIMEOUT", default=60.0)
 # Test-only: seconds to sleep per hashed chunk, so a test can kill a worker mid-hash.
 EVIDENCE_HASH_CHUNK_DELAY = env.float("EVIDENCE_HASH_CHUNK_DELAY", default=0.0)
 CELERY_BEAT_SCHEDULE = {

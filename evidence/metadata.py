@@ -8,10 +8,13 @@ small file that claims gigapixels is refused before it is decoded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import warnings
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +25,45 @@ MAX_DECODE_PIXELS = 64_000_000  # decoded to check for truncation up to this siz
 Extractor = Callable[[str], tuple[dict[str, Any], str]]
 
 
-def extract(path: str, media_type: str) -> tuple[dict[str, Any], str]:
+class ExtractionTimeout(Exception):
+    """The extractor ran past its time limit (a file built to make a parser loop)."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise ExtractionTimeout here after `seconds`.
+
+    SIGALRM can only be caught in a process's main thread. Celery workers run
+    tasks there, so the limit holds in every worker. Tasks run in-process by a
+    threaded development server have no limit. The timer is the process's
+    only interval timer, which nothing else here uses.
+    """
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ExtractionTimeout(f"the parser was stopped after {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def extract(path: str, media_type: str, timeout: float | None = None) -> tuple[dict[str, Any], str]:
     """(metadata, text) of the file at `path`. metadata always says which
-    extractor ran and whether it could parse the file."""
+    extractor ran and whether it could parse the file. An extractor that runs
+    past `timeout` seconds is stopped and its file recorded as not parsed."""
     extractor, name = _extractor_for(media_type)
     if extractor is None:
         return {"extractor": None, "parsed": None}, ""
     try:
-        facts, text = extractor(path)
+        with _time_limit(timeout):
+            facts, text = extractor(path)
     except Exception as exc:  # hostile or broken input: recorded, not raised
         log.info("Could not extract metadata with %s: %s", name, exc)
         return {"extractor": name, "parsed": False, "error": f"{type(exc).__name__}: {exc}"[:500]}, ""

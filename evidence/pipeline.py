@@ -160,7 +160,7 @@ class Attempt:
             self.facts["format"] = found
             self.record(Action.FORMAT_IDENTIFICATION, **found)
             self.step = Action.METADATA_EXTRACTION
-            extracted, text = metadata.extract(path, found["media_type"])
+            extracted, text = metadata.extract(path, found["media_type"], timeout=settings.EVIDENCE_METADATA_TIMEOUT)
             self.facts["metadata"] = {**extracted, "format": {k: found[k] for k in (
                 "description", "extension", "extension_media_type", "extension_mismatch")}}
             self.facts["text"] = text

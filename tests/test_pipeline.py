@@ -3,6 +3,7 @@
 import hashlib
 import os
 import random
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -159,6 +160,35 @@ def test_an_image_that_cannot_be_parsed_is_recorded_as_such_and_still_sealed(fil
     assert item.state == "sealed"
     assert item.metadata["parsed"] is False and item.metadata["error"]
     assert item.custody.get(action="metadata_extraction").outcome == "failure"
+
+
+def test_a_parser_that_never_ends_is_stopped_and_the_item_still_sealed(file_item, settings, monkeypatch):
+    from evidence import metadata
+
+    def forever(path):  # what a PDF built to make a parser loop does to it (bounded, so a broken limit fails)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            pass
+        return {"pages": 1}, "read after all"
+
+    monkeypatch.setattr(metadata, "_pdf", forever)
+    settings.EVIDENCE_METADATA_TIMEOUT = 0.3
+    item = ingest(file_item(media.pdf_with_text(), "statement.pdf", kind="document"))
+    assert item.state == "sealed" and item.media_type == "application/pdf"
+    assert item.metadata["parsed"] is False and "stopped after 0.3 s" in item.metadata["error"]
+    step = item.custody.get(action="metadata_extraction")
+    assert step.outcome == "failure" and "ExtractionTimeout" in step.details["error"]
+
+
+def test_the_time_limit_leaves_no_timer_behind(monkeypatch):
+    import signal
+
+    from evidence import metadata
+
+    before = signal.getsignal(signal.SIGALRM)
+    facts, _ = metadata.extract(__file__, "text/plain", timeout=5)
+    assert facts["parsed"] is True
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0) and signal.getsignal(signal.SIGALRM) is before
 
 
 def test_an_unknown_format_is_sealed_without_metadata(file_item):
