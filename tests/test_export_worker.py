@@ -20,6 +20,16 @@ from tests.integration import workers
 pytestmark = pytest.mark.integration
 
 
+def assert_package_verifies(job: ExportJob, tmp_path, key_id: str) -> None:
+    """Unzip the job's stored package and run its own verify.py against the signing key."""
+    with default_storage.open(job.package_name, "rb") as handle:
+        zipfile.ZipFile(handle).extractall(tmp_path / "unzipped")
+    (bag,) = (tmp_path / "unzipped").iterdir()
+    result = subprocess.run([sys.executable, "-I", str(bag / "verify.py"), "--key-id", key_id],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
 def test_a_real_worker_builds_a_package_that_verifies(committed_db, team, tmp_path, settings, monkeypatch):
     workers.require_services()
     from evidence import tasks
@@ -48,12 +58,7 @@ def test_a_real_worker_builds_a_package_that_verifies(committed_db, team, tmp_pa
     job.refresh_from_db()
     assert job.state == "done", (job.error, worker.log())
     assert CustodyEvent.objects.filter(item=item, action="packing", actor=f"user:{legal.username}").count() == 1
-    with default_storage.open(job.package_name, "rb") as handle:
-        zipfile.ZipFile(handle).extractall(tmp_path / "unzipped")
-    (bag,) = (tmp_path / "unzipped").iterdir()
-    result = subprocess.run([sys.executable, "-I", str(bag / "verify.py"), "--key-id", key_id],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+    assert_package_verifies(job, tmp_path, key_id)
 
 
 def test_a_worker_killed_mid_export_is_taken_over_and_the_package_verifies(
@@ -113,9 +118,4 @@ def test_a_worker_killed_mid_export_is_taken_over_and_the_package_verifies(
     assert job.attempts == 2
     for item in items:
         assert CustodyEvent.objects.filter(item=item, action="packing").count() == 1
-    with default_storage.open(job.package_name, "rb") as handle:
-        zipfile.ZipFile(handle).extractall(tmp_path / "unzipped")
-    (bag,) = (tmp_path / "unzipped").iterdir()
-    result = subprocess.run([sys.executable, "-I", str(bag / "verify.py"), "--key-id", key_id],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout
+    assert_package_verifies(job, tmp_path, key_id)
