@@ -34,10 +34,13 @@ def access_columns(user_id_sql: str) -> str:
     groups = get_user_model().groups.through._meta
     members = Team.members.through._meta
     team_id = f"CAST(m.{quote(members.get_field('team').column)} AS VARCHAR(20))"
+    # Only the role groups, matched whole: another group's name never reaches the split below.
+    role_names = ", ".join(f"'{role}'" for role in ROLES)
     return (
         f"(SELECT {joined.format('g.' + quote('name'))} FROM {quote(Group._meta.db_table)} g "
         f"JOIN {quote(groups.db_table)} ug ON ug.{quote(groups.get_field('group').column)} = g.{quote('id')} "
-        f"WHERE ug.{quote(groups.get_field('user').column)} = {user_id_sql}) AS access_roles, "
+        f"WHERE ug.{quote(groups.get_field('user').column)} = {user_id_sql} "
+        f"AND g.{quote('name')} IN ({role_names})) AS access_roles, "
         f"(SELECT {joined.format(team_id)} "
         f"FROM {quote(members.db_table)} m WHERE m.{quote(members.get_field('user').column)} = {user_id_sql}) "
         f"AS access_teams"

@@ -62,3 +62,18 @@ def test_roles_and_teams_are_read_alike_alone_and_with_a_token(db):
     lone = factories.user_with_role("investigator")
     assert user_access(lone) == Access(roles=frozenset({"investigator"}), team_ids=())
     assert token_with_user("0" * 40) is None
+
+
+def test_a_group_whose_name_merely_contains_a_role_grants_nothing(cases, team):
+    from django.contrib.auth.models import Group
+    from rest_framework.authtoken.models import Token
+
+    from catalogue.api.authentication import token_with_user
+    from catalogue.roles import user_access
+
+    user = factories.UserFactory()
+    team.members.add(user)
+    user.groups.add(Group.objects.create(name="observers,legal"))
+    assert user_access(type(user).objects.get(pk=user.pk)).roles == frozenset()
+    assert token_with_user(Token.objects.create(user=user).key).user._access.roles == frozenset()
+    assert not cases_visible_to(type(user).objects.get(pk=user.pk)).exists()
