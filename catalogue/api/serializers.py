@@ -130,7 +130,7 @@ class CaseListSerializer(serializers.ModelSerializer):
     def to_representation(self, case: Case) -> dict:
         # The fields above, built directly: DRF's per-field machinery costs about
         # 60 µs a row, more than the row's share of the SQL (bench/bench_api.py).
-        # tests/api/test_cases.py holds this equal to the generic path.
+        # tests/api/test_representations.py holds this equal to the generic path.
         return {
             "reference": case.reference, "url": self.get_url(case), "title": case.title,
             "status": case.status, "sensitivity": case.sensitivity, "team": case.team.slug,
@@ -185,7 +185,7 @@ class CaseSerializer(serializers.ModelSerializer):
         if facts is None:
             return super().to_representation(case)
         # Built directly from catalogue.selectors.case_detail_facts, as the list
-        # rows are; tests/api/test_cases.py holds it equal to the generic path.
+        # rows are; tests/api/test_representations.py holds it equal to the generic path.
         return {
             "reference": case.reference, "url": self.get_url(case), "title": case.title, "summary": case.summary,
             "status": case.status, "sensitivity": case.sensitivity,
