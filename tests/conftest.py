@@ -1,7 +1,20 @@
+import os
+from pathlib import Path
+
+import environ
 import pytest
 from django.contrib.auth.models import Group
 
 from tests import db_guards, factories
+
+
+def pytest_configure(config):
+    """The SQLite test database is a file under var/, which a fresh clone lacks."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        Path(name).parent.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -16,13 +29,57 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def _patch_flush() -> None:
+    """The flush after a committing test needs the owner's rights (TRUNCATE, triggers off)."""
+    from django.test import TransactionTestCase
+
+    original = TransactionTestCase._fixture_teardown
+
+    def _fixture_teardown(self):
+        db_guards.flush_as_owner(lambda: original(self))
+
+    TransactionTestCase._fixture_teardown = _fixture_teardown
+
+
+_patch_flush()
+
+
+@pytest.fixture(scope="session")
+def _migrate_as_owner(django_db_blocker):
+    """On PostgreSQL with DATABASE_OWNER_URL, the test database is made and migrated as the owner..."""
+    owner = db_guards.as_owner()
+    with django_db_blocker.unblock():
+        owner.__enter__()
+    yield
+    with django_db_blocker.unblock():
+        owner.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_migrate_as_owner, django_db_setup, django_db_blocker):
+    """...and the suite then runs as the application role, which owns nothing."""
+    from django.db import connection
+
+    if db_guards.owner_settings() is None:
+        yield
+        return
+    with django_db_blocker.unblock():
+        db_guards.grant_app_role()
+        saved = {key: connection.settings_dict[key] for key in ("USER", "PASSWORD")}
+        app = environ.Env.db_url_config(os.environ["DATABASE_URL"])
+        connection.close()
+        connection.settings_dict.update(USER=app["USER"], PASSWORD=app.get("PASSWORD", ""))
+    yield
+    with django_db_blocker.unblock():
+        connection.close()
+        connection.settings_dict.update(saved)
+
+
 @pytest.fixture
 def committed_db(transactional_db):
     """A database whose writes really commit (other connections see them)."""
-    db_guards.restore()
     db_guards.reload_migration_data()  # the flush after the last such test removed it
     yield
-    db_guards.suspend()  # so that the flush after the test can empty the tables
 
 
 @pytest.fixture

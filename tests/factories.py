@@ -90,7 +90,10 @@ def sealed_item(*, actor, case, data: bytes = b"original bytes", filename: str =
     if not default_storage.exists(storage.content_name(digests["sha256"])):
         default_storage.save(storage.content_name(digests["sha256"]), ContentFile(data))
     with transaction.atomic():
-        custody_append(item=item, action="message_digest_calculation", details=digests)
+        custody_append(item=item, action="message_digest_calculation",
+                       details={**digests, "size": len(data), "algorithms": list(digests)})
+        # Through `processing`, as the pipeline goes: the database refuses received -> sealed.
+        EvidenceItem.objects.filter(pk=item.pk).update(state=EvidenceItem.State.PROCESSING)
         EvidenceItem.objects.filter(pk=item.pk).update(
             **digests, size=len(data), state=EvidenceItem.State.SEALED, sealed_at=timezone.now(),
             media_type="application/octet-stream",
