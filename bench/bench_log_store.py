@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import threading
@@ -28,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-long-enough-for-the-production-check-01")
 
 
 def _progress(message: str) -> None:
@@ -129,6 +130,10 @@ def main() -> None:
     if connection.vendor != "postgresql":
         parser.error("set DATABASE_URL to a PostgreSQL database (the benchmark fills it with SQL)")
     settings.LEDGER_SIGNING_KEY_FILE = Path("/tmp") / f"bench-ledger-key-{os.getpid()}.pem"
+    # A scratch log: its heads must not reach the real witness folder (a fork there) or the trusted keys.
+    settings.LEDGER_WITNESS_DIR = ""
+    settings.LEDGER_TSA_URL = ""
+    settings.LEDGER_PUBLIC_KEYS_DIR = Path("/tmp") / f"bench-ledger-keys-{os.getpid()}"
     _progress(f"creating scratch database test_{connection.settings_dict['NAME']}")
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
@@ -136,6 +141,7 @@ def main() -> None:
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         Path(settings.LEDGER_SIGNING_KEY_FILE).unlink(missing_ok=True)
+        shutil.rmtree(settings.LEDGER_PUBLIC_KEYS_DIR, ignore_errors=True)
 
 
 def run(args) -> None:

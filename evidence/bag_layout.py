@@ -3,7 +3,8 @@
     README.txt  verify.py  bagit.txt  bag-info.txt  manifest-sha{256,512}.txt  tagmanifest-sha{256,512}.txt
     data/case.json
     data/package-manifest.json  data/package-manifest.json.sig   (signed, Ed25519, raw 64 bytes)
-    data/log/tree-head.json  data/log/public-key.pem
+    data/log/tree-head.json  data/log/public-key.pem  data/log/keys/<key id>.pem
+    data/log/tree-head.tsr  data/log/tsa-ca.pem   (the head's RFC 3161 token and the TSA's CA, when stamped)
     data/items/E001/item.json  custody.json  proofs.json  content/<original file name>
 
 Paths below are relative to the folder before `bagit.make_bag` moves the
@@ -19,10 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+
 from catalogue.models import Case
-from evidence import signing
-from evidence.models import EvidenceItem, TreeHead
-from evidence.verify_bag import MANIFEST, MANIFEST_SIG, PACKAGE_FORMAT
+from evidence import ledger_keys, signing
+from evidence.models import EvidenceItem, HeadTimestamp, TreeHead
+from evidence.verify_bag import HEAD_TOKEN, MANIFEST, MANIFEST_SIG, PACKAGE_FORMAT, TSA_CA
 
 VERIFIER_SOURCE = Path(__file__).with_name("verify_bag.py")
 
@@ -126,7 +129,7 @@ def _write_json(path: Path, data: Any) -> bytes:
 def write_payload(
     directory: Path, *, case: Case, items: list[EvidenceItem], entries_by_item: dict[str, list[dict]],
     proofs: dict[int, list[bytes]], head: TreeHead, key: signing.SigningKey, content_files: dict[str, str],
-    package_id: str, exported_by: str,
+    package_id: str, exported_by: str, stamp: HeadTimestamp | None = None,
 ) -> dict[str, bytes]:
     """Write everything under data/ (content is already there) and sign the package manifest.
 
@@ -142,8 +145,31 @@ def write_payload(
     record("case.json", _write_json(directory / "case.json", case_record(case)))
     record("log/tree-head.json", _write_json(directory / "log" / "tree-head.json", head_dict))
     pem = key.public_pem.encode("ascii")
-    (directory / "log" / "public-key.pem").write_bytes(pem)
+    (directory / "log" / "public-key.pem").write_bytes(pem)  # kept for verifiers of the first format
     record("log/public-key.pem", pem)
+    # Every key the package's signatures need, by key id: after a rotation the
+    # head may be signed by a key other than the manifest's.
+    keys = {key.key_id: key.public_pem}
+    head_pem = keys.get(head.key_id) or ledger_keys.public_pem(head.key_id)
+    if head_pem:
+        keys[head.key_id] = head_pem
+    for key_id, key_pem in sorted(keys.items()):
+        raw = key_pem.encode("ascii")
+        (directory / "log" / "keys").mkdir(parents=True, exist_ok=True)
+        (directory / "log" / "keys" / f"{key_id}.pem").write_bytes(raw)
+        record(f"log/keys/{key_id}.pem", raw)
+    timestamp = None
+    if stamp is not None:
+        token = bytes(stamp.token)
+        (directory / HEAD_TOKEN.removeprefix("data/")).write_bytes(token)
+        record(HEAD_TOKEN.removeprefix("data/"), token)
+        timestamp = {"file": HEAD_TOKEN, "tsa_url": stamp.tsa_url, "gen_time": _iso(stamp.gen_time),
+                     "ca_file": None}
+        if settings.LEDGER_TSA_CA_FILE:
+            ca = Path(settings.LEDGER_TSA_CA_FILE).read_bytes()
+            (directory / TSA_CA.removeprefix("data/")).write_bytes(ca)
+            record(TSA_CA.removeprefix("data/"), ca)
+            timestamp["ca_file"] = TSA_CA
 
     listed = []
     for item in items:
@@ -183,7 +209,8 @@ def write_payload(
     manifest = {
         "format": PACKAGE_FORMAT, "package_id": package_id, "case": case.reference,
         "created_at": _iso(datetime.now(UTC)), "exported_by": exported_by, "key_id": key.key_id,
-        "tree_head": {k: head_dict[k] for k in ("tree_size", "root_hash", "timestamp_ms", "signature")},
+        "tree_head": {k: head_dict[k] for k in ("tree_size", "root_hash", "timestamp_ms", "signature", "key_id")},
+        "timestamp": timestamp,
         "items": listed, "files": dict(sorted(files.items())),
     }
     raw = _write_json(directory / MANIFEST.removeprefix("data/"), manifest)
@@ -248,6 +275,11 @@ WHAT IS IN IT
                                 catalogue's public, append-only log
   data/log/tree-head.json       the signed summary ("tree head") of that log
   data/log/public-key.pem       the key that checks the signatures
+  data/log/keys/                every key the signatures need, named by fingerprint
+  data/log/tree-head.tsr        when present: an independent time-stamping
+                                authority's token (RFC 3161) that the tree head
+                                existed at the time it states; tsa-ca.pem is
+                                that authority's certificate
   data/package-manifest.json    a list of everything in this package, signed
                                 (the signature is package-manifest.json.sig)
   verify.py                     a program that checks all of the above

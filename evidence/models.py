@@ -200,6 +200,26 @@ class TreeHead(models.Model):
         get_latest_by = "tree_size"
 
 
+class HeadTimestamp(models.Model):
+    """An RFC 3161 time-stamp token over a head's signed bytes: a third party's word on when the head existed.
+
+    Append-only like the head itself (refused by database triggers too). One per
+    head: a second one, even a valid one, would only let a forger choose which
+    of two tokens a reader sees.
+    """
+
+    head = models.ForeignKey(TreeHead, on_delete=models.PROTECT, related_name="timestamps")
+    token = models.BinaryField()  # the DER TimeStampResp, as `openssl ts -verify -in` reads it
+    tsa_url = models.CharField(max_length=500)
+    gen_time = models.DateTimeField()  # the TSA's time, from inside the token
+    recorded_at = models.DateTimeField()
+
+    objects = ImmutableQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["head"], name="one_timestamp_per_head")]
+
+
 class ExportJob(models.Model):
     """A court package being built for one case (BagIt), and where it ended up."""
 

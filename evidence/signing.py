@@ -7,15 +7,21 @@ size, the root hash with a one-byte length, and a two-byte length of the
 (empty) extensions. Anyone holding the public key can check a head with
 ``openssl pkeyutl -verify -rawin`` and nothing of ours.
 
-The key comes from settings.LEDGER_SIGNING_KEY (a PEM string) or the file at
-LEDGER_SIGNING_KEY_FILE; when neither holds one, a key is generated on first
-use and written to that file with 0600 permissions.
+There is one signer: the beat task (evidence.ledger_tasks) and the export
+builder, both in workers, call ``sign_tree_head``. Everything else, the web
+requests above all, reads the latest signed head and checks it against the
+public keys in LEDGER_PUBLIC_KEYS_DIR (evidence/ledger_keys.py); entries
+appended after that head are reported as pending, not as a failure.
+
+The private key comes from settings.LEDGER_SIGNING_KEY (a PEM string) or the
+file at LEDGER_SIGNING_KEY_FILE; when neither holds one, a key is generated
+on first use and written to that file with 0600 permissions. Only the signer
+loads it, and it adds its public key to LEDGER_PUBLIC_KEYS_DIR.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
 import struct
@@ -33,7 +39,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
-from evidence import ledger, log_store
+from evidence import ledger, ledger_keys, log_store
 from evidence.custody import event_body, leaf_bytes
 from evidence.models import CustodyEvent, EvidenceItem, LogState, TreeHead
 
@@ -61,8 +67,7 @@ class SigningKey:
 
 
 def public_key_id(public_key: Ed25519PublicKey) -> str:
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(der).hexdigest()
+    return ledger_keys.key_id_of(public_key)
 
 
 def _parse_private(pem: bytes, where: str) -> Ed25519PrivateKey:
@@ -113,12 +118,14 @@ def _load(pem_setting: str, file_setting: str) -> SigningKey:
 
 
 def signing_key() -> SigningKey:
-    return _load(settings.LEDGER_SIGNING_KEY or "", str(settings.LEDGER_SIGNING_KEY_FILE))
+    """The private key: for the signer only (never called in a web request)."""
+    key = _load(settings.LEDGER_SIGNING_KEY or "", str(settings.LEDGER_SIGNING_KEY_FILE))
+    ledger_keys.add_public_key(key.public_pem, key.key_id)
+    return key
 
 
-def verify_signature(message: bytes, signature: bytes, public_pem: str | None = None) -> bool:
-    pem = public_pem or signing_key().public_pem
-    public = serialization.load_pem_public_key(pem.encode("ascii"))
+def verify_signature(message: bytes, signature: bytes, public_pem: str) -> bool:
+    public = serialization.load_pem_public_key(public_pem.encode("ascii"))
     try:
         public.verify(signature, message)
     except InvalidSignature:
@@ -157,7 +164,21 @@ def sign_tree_head(*, force: bool = False) -> TreeHead:
     the head covers exactly the entries committed before it. A new head is
     signed only if it is consistent with the previous one: a log whose stored
     nodes no longer extend the last signed head is refused, loudly.
+
+    Then, outside that lock (call it outside a transaction, as the workers do),
+    the head is written to the witness folder and a new one is sent to the TSA.
     """
+    head, created = _sign(force=force)
+    # Imported here: both modules build on this one (head_as_dict, signing_key).
+    from evidence import timestamps, witness
+
+    witness.publish(head)
+    if created:
+        timestamps.stamp_head(head)
+    return head
+
+
+def _sign(*, force: bool) -> tuple[TreeHead, bool]:
     with transaction.atomic():
         state, _ = LogState.objects.select_for_update().get_or_create(pk=1)
         previous = latest_head()
@@ -166,7 +187,7 @@ def sign_tree_head(*, force: bool = False) -> TreeHead:
                 f"The log holds {state.size} entries but a head was signed at size {previous.tree_size}."
             )
         if previous is not None and previous.tree_size == state.size and not force:
-            return previous
+            return previous, False
         new_root = log_store.root(state.size)
         if previous is not None:
             proof = log_store.consistency_proof(previous.tree_size, state.size)
@@ -180,18 +201,17 @@ def sign_tree_head(*, force: bool = False) -> TreeHead:
         now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # the head carries milliseconds
         key = signing_key()
         message = tree_head_message(tree_size=state.size, root_hash=new_root, timestamp=timestamp_ms(now))
-        return TreeHead.objects.create(
+        head = TreeHead.objects.create(
             tree_size=state.size, root_hash=new_root.hex(), timestamp=now,
             signature=base64.b64encode(key.sign(message)).decode("ascii"), key_id=key.key_id,
         )
+        return head, True
 
 
-def current_head() -> TreeHead:
-    """The latest head, signing a new one first if there is none or the log has grown since."""
-    head = latest_head()
-    if head is None or head.tree_size < log_store.size():
-        head = sign_tree_head()
-    return head
+def current_head() -> TreeHead | None:
+    """The latest signed head, or None before the first one. Never signs: entries after
+    it wait for the signer (beat, every LEDGER_HEAD_INTERVAL_SECONDS)."""
+    return latest_head()
 
 
 def head_as_dict(head: TreeHead) -> dict[str, Any]:
@@ -208,11 +228,27 @@ def head_as_dict(head: TreeHead) -> dict[str, Any]:
 
 
 def head_signature_ok(head: TreeHead, public_pem: str | None = None) -> bool:
+    """Does the signature check with ``public_pem``, or else with the trusted key the head names?"""
+    pem = public_pem or ledger_keys.public_pem(head.key_id)
+    if pem is None:
+        return False
     try:
         signature = base64.b64decode(head.signature, validate=True)
     except ValueError:
         return False
-    return verify_signature(head_message(head), signature, public_pem)
+    return verify_signature(head_message(head), signature, pem)
+
+
+def head_signature_problem(head: TreeHead, trusted: dict[str, str] | None = None) -> str:
+    """What is wrong with a head's signature ("" when it checks), naming the key."""
+    trusted = ledger_keys.trusted_keys() if trusted is None else trusted
+    pem = trusted.get(head.key_id)
+    if pem is None:
+        return (f"signed by key {head.key_id}, which is not among the trusted public keys "
+                "(LEDGER_PUBLIC_KEYS_DIR)")
+    if not head_signature_ok(head, pem):
+        return f"the signature does not verify with key {head.key_id}"
+    return ""
 
 
 # --- checking an item's entries against a head -------------------------------------
@@ -226,22 +262,32 @@ def entry_leaf_hash(event: CustodyEvent) -> bytes:
 def check_item_against_head(item: EvidenceItem) -> dict[str, Any]:
     """Is every custody entry of ``item``, as stored now, in the log under the latest signed head?
 
-    Signs a head first if the log has grown past the latest one. Checks the
-    head's signature, that the stored log still yields the signed root, and an
-    RFC 9162 inclusion proof for each entry recomputed from its stored fields,
-    so an entry rewritten behind the database triggers' back fails here.
+    Never signs. Checks the head's signature with the trusted key it names,
+    that the stored log still yields the signed root, and an RFC 9162
+    inclusion proof for each entry the head covers, recomputed from its stored
+    fields, so an entry rewritten behind the database triggers' back fails
+    here. Entries after the head are pending (``entries_pending``): not yet
+    signed for, which is not a fault.
     """
+    events = list(CustodyEvent.objects.filter(item_id=item.pk).order_by("seq"))
     head = current_head()
+    if head is None:
+        return {
+            "ok": True, "pending": bool(events), "tree_size": 0, "root_hash": None, "timestamp": None,
+            "key_id": None, "signature_ok": None, "root_ok": None, "entries_checked": 0,
+            "entries_after_head": len(events), "entries_pending": len(events), "problems": [],
+            "problem": "", "note": "No tree head has been signed yet; every entry is pending.",
+        }
     head_root = bytes.fromhex(head.root_hash)
     problems: list[str] = []
-    signature_ok = head_signature_ok(head)
-    if not signature_ok:
-        problems.append("the tree head's signature does not verify with the log's public key")
+    signature_problem = head_signature_problem(head)
+    signature_ok = not signature_problem
+    if signature_problem:
+        problems.append(f"the tree head at size {head.tree_size}: {signature_problem}")
     root_ok = log_store.root(head.tree_size) == head_root
     if not root_ok:
         problems.append(f"the stored log no longer gives the root signed at size {head.tree_size}")
 
-    events = list(CustodyEvent.objects.filter(item_id=item.pk).order_by("seq"))
     covered = [e for e in events if e.log_index < head.tree_size]
     proofs = log_store.inclusion_proofs([e.log_index for e in covered], head.tree_size)
     stored_leaves = log_store.leaves(e.log_index for e in covered)
@@ -254,8 +300,10 @@ def check_item_against_head(item: EvidenceItem) -> dict[str, Any]:
                 )
             else:
                 problems.append(f"entry {event.seq}: the inclusion proof for log index {event.log_index} fails")
+    pending = len(events) - len(covered)
     return {
         "ok": not problems,
+        "pending": bool(pending),
         "tree_size": head.tree_size,
         "root_hash": head.root_hash,
         "timestamp": head_as_dict(head)["timestamp"],
@@ -263,7 +311,9 @@ def check_item_against_head(item: EvidenceItem) -> dict[str, Any]:
         "signature_ok": signature_ok,
         "root_ok": root_ok,
         "entries_checked": len(covered),
-        "entries_after_head": len(events) - len(covered),
+        "entries_after_head": pending,
+        "entries_pending": pending,
         "problems": problems,
         "problem": problems[0] if problems else "",
+        "note": f"{pending} entries are after this head, waiting for the next one to be signed." if pending else "",
     }

@@ -1,25 +1,31 @@
 #!/usr/bin/env python3
 """Check an evidence package (a BagIt bag) without trusting whoever made it.
 
-    python3 verify.py [BAG_FOLDER] [--key-id FINGERPRINT]
+    python3 verify.py [BAG_FOLDER] [--key-id FINGERPRINT ...] [--tsa-ca CA.pem]
 
-Needs only Python 3.9+ and, for the two Ed25519 signatures, the `openssl`
-command (OpenSSL 3.0 or newer). BAG_FOLDER defaults to the folder this file
-is in. --key-id is the fingerprint of the signing key as published by the
-catalogue (GET /api/v1/log/key/); give it to be sure the package was signed
-by that key and not by a key someone put in its place.
+Needs only Python 3.9+ and, for the Ed25519 signatures and the time-stamp
+token, the `openssl` command (OpenSSL 3.0 or newer). BAG_FOLDER defaults to
+the folder this file is in. --key-id is the fingerprint of a signing key as
+published by the catalogue (GET /api/v1/log/key/; give it once per key after
+a key rotation); give it to be sure the package was signed by such a key and
+not by a key someone put in its place. --tsa-ca is the time-stamping
+authority's CA certificate from a source you trust (default: the one enclosed).
 
 What is checked, in this order (every problem is listed, not just the first):
  1. the bag: every file listed in the SHA-256 and SHA-512 manifests and tag
     manifests is present and has that digest, and no payload file is unlisted;
- 2. the public key's fingerprint, and the two signatures: the package
-    manifest's and the tree head's;
+ 2. the public keys' fingerprints, and the two signatures, each with the
+    enclosed key whose fingerprint it names: the package manifest's and the
+    tree head's; then the tree head's RFC 3161 time-stamp token, when there is
+    one, with `openssl ts -verify` (a package without one gets a note);
  3. the signed package manifest: every file it lists has that SHA-256, every
     item folder it lists is there (and nothing else), each custody log has the
     length and the last entry it lists, and it names this tree head;
  4. each item: its custody log is an unbroken hash chain; every entry is in
     the Merkle log under the signed tree head (RFC 9162 inclusion proofs); its
-    original file has the SHA-256 and SHA-512 recorded when it was sealed.
+    original file has the SHA-256 and SHA-512 recorded when it was sealed,
+    and the digests and size that its custody log's message_digest_calculation
+    entry recorded on arrival (item.json must agree with that entry too).
 
 Exit status: 0 when everything checks, 1 when anything fails, 2 on bad usage.
 This file deliberately imports nothing outside Python's standard library.
@@ -46,6 +52,10 @@ MANIFEST = "data/package-manifest.json"
 MANIFEST_SIG = "data/package-manifest.json.sig"
 HEAD = "data/log/tree-head.json"
 PUBLIC_KEY = "data/log/public-key.pem"
+KEYS_DIR = "data/log/keys"
+HEAD_TOKEN = "data/log/tree-head.tsr"
+TSA_CA = "data/log/tsa-ca.pem"
+DIGEST_ACTION = "message_digest_calculation"
 
 
 # --- hashing, exactly as the catalogue does it ----------------------------------
@@ -128,6 +138,35 @@ def openssl_verify(public_key_path: str, message: bytes, signature: bytes) -> tu
     return False, (run.stdout + run.stderr).strip().splitlines()[0] if (run.stdout + run.stderr).strip() else "failed"
 
 
+def openssl_ts_verify(message: bytes, token_path: str, ca_path: str) -> tuple:
+    """(ok, why) from `openssl ts -verify`: is the token a valid stamp of these bytes by a TSA under this CA?"""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return False, "the openssl command was not found, so the token could not be checked"
+    with tempfile.TemporaryDirectory() as tmp:
+        data = os.path.join(tmp, "head.bin")
+        with open(data, "wb") as handle:
+            handle.write(message)
+        run = subprocess.run([openssl, "ts", "-verify", "-data", data, "-in", token_path, "-CAfile", ca_path],
+                             capture_output=True, text=True)
+    if run.returncode == 0:
+        return True, ""
+    lines = [line for line in (run.stdout + run.stderr).splitlines() if line.strip() and "Verification" not in line]
+    return False, lines[-1].strip() if lines else "openssl ts -verify failed"
+
+
+def token_time(token_path: str) -> str:
+    """The TSA's time from the token, as openssl prints it ("" if it cannot)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return ""
+    run = subprocess.run([openssl, "ts", "-reply", "-in", token_path, "-text"], capture_output=True, text=True)
+    for line in run.stdout.splitlines():
+        if line.startswith("Time stamp:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
 # --- the checks -----------------------------------------------------------------
 
 
@@ -143,6 +182,9 @@ class Report:
     def fail(self, message: str) -> None:
         self.problems.append(message)
         print(f"  FAIL  {message}")
+
+    def note(self, message: str) -> None:
+        print(f"  note  {message}")
 
 
 def _decode_path(path: str) -> str:
@@ -231,50 +273,78 @@ def _load_json(bag: str, path: str, report: Report):
     return None
 
 
-def check_signatures(bag: str, report: Report, expected_key_id: str | None):
+def enclosed_keys(bag: str, report: Report) -> dict:
+    """fingerprint -> path of every enclosed public key; the fingerprint is computed, never taken from a name."""
+    paths = []
+    keys_dir = os.path.join(bag, *KEYS_DIR.split("/"))
+    if os.path.isdir(keys_dir):
+        paths += [f"{KEYS_DIR}/{name}" for name in sorted(os.listdir(keys_dir)) if name.endswith(".pem")]
+    paths.append(PUBLIC_KEY)  # the first format's single key
+    found = {}
+    for relative in paths:
+        full = os.path.join(bag, *relative.split("/"))
+        if not os.path.isfile(full):
+            continue
+        with open(full, encoding="ascii", errors="replace") as handle:
+            try:
+                found.setdefault(key_fingerprint(handle.read()), full)
+            except ValueError:
+                report.fail(f"{relative} is not a PEM public key")
+    return found
+
+
+def check_signatures(bag: str, report: Report, expected_key_ids=None):
     """Returns (manifest, head) when both parse; signatures checked with openssl."""
-    key_path = os.path.join(bag, *PUBLIC_KEY.split("/"))
     manifest = _load_json(bag, MANIFEST, report)
     head = _load_json(bag, HEAD, report)
-    if not os.path.isfile(key_path):
+    keys = enclosed_keys(bag, report)
+    if not keys:
         report.fail(f"{PUBLIC_KEY} is missing: the signatures cannot be checked")
         return manifest, head
-    with open(key_path, encoding="ascii", errors="replace") as handle:
-        try:
-            fingerprint = key_fingerprint(handle.read())
-        except ValueError:
-            report.fail(f"{PUBLIC_KEY} is not a PEM public key")
-            return manifest, head
-    print(f"  key   signing key fingerprint (SHA-256): {fingerprint}")
-    if expected_key_id and fingerprint != expected_key_id.strip().lower():
-        report.fail(f"the package is signed with key {fingerprint}, not the expected key {expected_key_id}")
-    elif expected_key_id:
-        report.ok("the signing key is the expected one")
-    for label, data in (("package manifest", manifest), ("tree head", head)):
-        if isinstance(data, dict) and data.get("key_id") != fingerprint:
-            report.fail(f"the {label} names key {data.get('key_id')}, but the enclosed public key is {fingerprint}")
+    expected = [k.strip().lower() for k in (expected_key_ids or []) if k and k.strip()]
+
+    def key_for(label: str, data) -> str | None:
+        named = data.get("key_id") if isinstance(data, dict) else None
+        if named not in keys:
+            if len(keys) == 1 and named is None:
+                return next(iter(keys.values()))
+            report.fail(f"the {label} names key {named}, but no enclosed public key has that fingerprint")
+            return None
+        return keys[named]
+
+    used = []
+    for data in (manifest, head):
+        named = data.get("key_id") if isinstance(data, dict) else None
+        if named in keys and named not in used:
+            used.append(named)
+    for fingerprint in used:
+        print(f"  key   signing key fingerprint (SHA-256): {fingerprint}")
+        if expected and fingerprint not in expected:
+            report.fail(f"the package is signed with key {fingerprint}, not the expected key {' or '.join(expected)}")
+        elif expected:
+            report.ok("the signing key is the expected one")
 
     sig_path = os.path.join(bag, *MANIFEST_SIG.split("/"))
+    manifest_key = key_for("package manifest", manifest)
     if not os.path.isfile(sig_path):
         report.fail(f"{MANIFEST_SIG} is missing: the package manifest is unsigned")
-    else:
+    elif manifest_key:
         with open(os.path.join(bag, *MANIFEST.split("/")), "rb") as handle:
             message = handle.read()
         with open(sig_path, "rb") as handle:
-            ok, why = openssl_verify(key_path, message, handle.read())
+            ok, why = openssl_verify(manifest_key, message, handle.read())
         (report.ok if ok else report.fail)(
             "package manifest signature" + ("" if ok else f" does not verify with the enclosed key: {why}")
         )
-    if isinstance(head, dict):
+    head_key = key_for("tree head", head)
+    if isinstance(head, dict) and head_key:
         try:
-            message = tree_head_message(
-                int(head["tree_size"]), bytes.fromhex(head["root_hash"]), int(head["timestamp_ms"])
-            )
+            message = head_message(head)
             signature = base64.b64decode(head["signature"], validate=True)
         except (KeyError, ValueError, TypeError) as exc:
             report.fail(f"{HEAD} is malformed ({exc})")
         else:
-            ok, why = openssl_verify(key_path, message, signature)
+            ok, why = openssl_verify(head_key, message, signature)
             (report.ok if ok else report.fail)(
                 f"tree head signature (size {head['tree_size']}, root {head['root_hash'][:16]}...)"
                 + ("" if ok else f" does not verify with the enclosed key: {why}")
@@ -282,11 +352,41 @@ def check_signatures(bag: str, report: Report, expected_key_id: str | None):
     return manifest, head
 
 
+def head_message(head: dict) -> bytes:
+    return tree_head_message(int(head["tree_size"]), bytes.fromhex(head["root_hash"]), int(head["timestamp_ms"]))
+
+
+def check_timestamp(bag: str, head: dict, report: Report, tsa_ca: str | None) -> None:
+    """The head's RFC 3161 token, if the package has one: a valid stamp of the head's signed bytes."""
+    token = os.path.join(bag, *HEAD_TOKEN.split("/"))
+    if not os.path.isfile(token):
+        report.note("this package holds no RFC 3161 time-stamp token: the tree head's time rests on the "
+                    "catalogue's signature alone")
+        return
+    ca = tsa_ca or os.path.join(bag, *TSA_CA.split("/"))
+    if not os.path.isfile(ca):
+        report.note(f"{HEAD_TOKEN} cannot be checked: no TSA CA certificate ({TSA_CA} is absent; give --tsa-ca)")
+        return
+    try:
+        message = head_message(head)
+    except (KeyError, ValueError, TypeError):
+        return  # already reported as a malformed head
+    ok, why = openssl_ts_verify(message, token, ca)
+    if ok:
+        when = token_time(token)
+        report.ok(f"RFC 3161 time-stamp token: the tree head existed at {when or 'the time the token states'}"
+                  + (" (CA given with --tsa-ca)" if tsa_ca else ""))
+    else:
+        report.fail(f"the time-stamp token {HEAD_TOKEN} does not verify for this tree head: {why}")
+
+
 def check_manifest(bag: str, manifest: dict, head: dict, report: Report) -> None:
     if manifest.get("format") != PACKAGE_FORMAT:
         report.fail(f"the package manifest is not of the format {PACKAGE_FORMAT}")
     signed_head = manifest.get("tree_head", {})
-    for field in ("tree_size", "root_hash", "timestamp_ms", "signature"):
+    for field in ("tree_size", "root_hash", "timestamp_ms", "signature", "key_id"):
+        if field == "key_id" and field not in signed_head:
+            continue  # the first format did not name it here
         if signed_head.get(field) != (head or {}).get(field):
             report.fail(f"{HEAD} is not the tree head the package manifest names ({field} differs): it was replaced")
             break
@@ -389,20 +489,49 @@ def check_item(bag: str, listed: dict, head: dict, report: Report) -> None:
                                 "recorded when it was sealed")
             if listed.get("sha256") != item.get("sha256"):
                 report.fail(f"{exhibit}: item.json's SHA-256 is not the one in the signed package manifest")
+            check_arrival_digests(exhibit, content, entries, item, digests, os.path.getsize(full), report)
     if len(report.problems) == problems_before:
         held = f"original file {listed.get('sha256', '')[:16]}..." if content else f"no bytes ({listed.get('state')})"
         report.ok(f"{exhibit}: {len(entries)} custody entries chained and in the signed log; {held}")
 
 
-def verify(bag: str, expected_key_id: str | None = None, quiet: bool = False) -> list:
-    """Run every check and return the list of problems (empty when the package is intact)."""
+def check_arrival_digests(exhibit: str, content: str, entries: list, item: dict, digests: dict, size: int,
+                          report: Report) -> None:
+    """The file against the digests its custody log recorded on arrival (an entry that is itself
+    chained and in the signed log), and item.json against that entry."""
+    recorded = [e for e in entries if isinstance(e, dict) and e.get("action") == DIGEST_ACTION
+                and e.get("outcome", "success") == "success" and isinstance(e.get("details"), dict)]
+    if not recorded:
+        report.fail(f"{exhibit}: its custody log has no {DIGEST_ACTION} entry, so {content} cannot be traced "
+                    "to the digests recorded on arrival")
+        return
+    entry = recorded[-1]
+    where = f"the {DIGEST_ACTION} entry (custody entry {entry.get('seq')})"
+    actual = {"sha256": digests["sha256"], "sha512": digests["sha512"], "size": size}
+    for field, name in (("sha256", "SHA-256"), ("sha512", "SHA-512"), ("size", "size")):
+        logged = entry["details"].get(field)
+        if logged is None:
+            continue  # an entry made before sizes were recorded
+        if logged != actual[field]:
+            report.fail(f"{exhibit}: {content} does not have the {name} that {where} recorded on arrival")
+        if item.get(field) != logged:
+            report.fail(f"{exhibit}: item.json's {name} disagrees with {where}: the item record was tampered with")
+
+
+def verify(bag: str, expected_key_id=None, quiet: bool = False, tsa_ca: str | None = None) -> list:
+    """Run every check and return the list of problems (empty when the package is intact).
+    ``expected_key_id``: one fingerprint or a list of them (after a key rotation)."""
     report = Report(quiet)
     bag = os.path.abspath(bag)
+    if isinstance(expected_key_id, str):
+        expected_key_id = [expected_key_id]
     print(f"Checking the evidence package in {bag}")
     print("1. BagIt manifests")
     check_bag(bag, report)
-    print("2. Signing key and signatures")
+    print("2. Signing keys, signatures and the time-stamp token")
     manifest, head = check_signatures(bag, report, expected_key_id)
+    if isinstance(head, dict):
+        check_timestamp(bag, head, report, tsa_ca)
     if isinstance(manifest, dict) and isinstance(head, dict):
         print("3. The signed package manifest")
         check_manifest(bag, manifest, head, report)
@@ -416,13 +545,15 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Check an evidence package offline.")
     parser.add_argument("bag", nargs="?", default=os.path.dirname(os.path.abspath(__file__)),
                         help="the package folder (default: the folder holding this file)")
-    parser.add_argument("--key-id", help="the signing key fingerprint published by the catalogue")
+    parser.add_argument("--key-id", action="append",
+                        help="a signing key fingerprint published by the catalogue (repeat it for several keys)")
+    parser.add_argument("--tsa-ca", help="the time-stamping authority's CA certificate (default: the enclosed one)")
     parser.add_argument("--quiet", action="store_true", help="print only problems and the verdict")
     args = parser.parse_args(argv)
     if not os.path.isdir(args.bag):
         print(f"{args.bag} is not a folder", file=sys.stderr)
         return 2
-    problems = verify(args.bag, args.key_id, args.quiet)
+    problems = verify(args.bag, args.key_id, args.quiet, args.tsa_ca)
     print()
     if problems:
         print(f"NOT VERIFIED: {len(problems)} problem(s) found:")

@@ -32,6 +32,7 @@ PHOTO = b"\xff\xd8\xff\xe0" + b"JFIF" + bytes(reversed(range(256))) * 16
 def _own_key(settings, tmp_path):
     settings.LEDGER_SIGNING_KEY = ""
     settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "keys" / "ledger.pem"
+    settings.LEDGER_PUBLIC_KEYS_DIR = tmp_path / "public-keys"
 
 
 @pytest.fixture
@@ -161,9 +162,11 @@ def test_it_stops_rather_than_pack_stored_bytes_that_changed(case, items, legal,
     stored.chmod(0o640)
     stored.write_bytes(PHOTO[:-1] + b"!")
     before = CustodyEvent.objects.count()
-    with pytest.raises(export.ExportError, match="no longer match"):
+    with pytest.raises(export.ExportError, match="cannot be vouched for"):
         export.build_bag(case=case, directory=tmp_path / "p", user=legal, package_id="x")
-    assert CustodyEvent.objects.count() == before
+    # The failed check and the quarantine are on the record; nothing was packed.
+    added = list(CustodyEvent.objects.order_by("log_index")[before:].values_list("action", "outcome"))
+    assert added == [("fixity_check", "failure"), ("quarantine", "success")]
 
 
 def test_the_command_writes_a_package_that_verifies(case, items, tmp_path, capsys):
@@ -340,3 +343,38 @@ def test_signing_with_another_key_and_enclosing_it_fails_against_the_published_k
     result = run_verifier(bag, "--key-id", ours)  # ...caught by the fingerprint the catalogue publishes
     assert result.returncode == 1
     assert f"the package is signed with key {theirs}, not the expected key {ours}" in result.stdout
+
+
+def test_an_item_record_that_disagrees_with_the_digests_logged_on_arrival_is_tampering(bag, items):
+    path = folder_of(bag, "E001") / "item.json"
+    record = _load(path)
+    record["sha512"] = "0" * 128
+    _dump(path, record)
+    rebag(bag)
+    problems = _problems(bag)
+    assert ("UA-2022-0007/E001: item.json's SHA-512 disagrees with the message_digest_calculation entry "
+            "(custody entry 2): the item record was tampered with") in problems
+
+
+def test_a_file_swapped_with_its_item_record_still_fails_on_the_digests_logged_on_arrival(bag):
+    import hashlib
+
+    content = folder_of(bag, "E002") / "content" / "crater_photo.jpg"
+    forged = b"another photograph"
+    content.write_bytes(forged)
+    path = folder_of(bag, "E002") / "item.json"
+    record = _load(path)
+    record |= {"sha256": hashlib.sha256(forged).hexdigest(), "sha512": hashlib.sha512(forged).hexdigest()}
+    _dump(path, record)
+    rebag(bag)
+    problems = _problems(bag)
+    assert ("UA-2022-0007/E002: data/items/E002/content/crater_photo.jpg does not have the SHA-256 that the "
+            "message_digest_calculation entry (custody entry 2) recorded on arrival") in problems
+    assert run_verifier(bag).returncode == 1
+
+
+def test_verify_py_finds_each_key_it_needs_by_key_id(bag):
+    head = _load(bag / "data" / "log" / "tree-head.json")
+    enclosed = bag / "data" / "log" / "keys" / f"{head['key_id']}.pem"
+    assert enclosed.read_text() == (bag / "data" / "log" / "public-key.pem").read_text()
+    assert _load(bag / "data" / "package-manifest.json")["tree_head"]["key_id"] == head["key_id"]

@@ -1,5 +1,6 @@
-"""The log through the API: the published key, signed heads, inclusion and consistency proofs
-(each verified here as RFC 9162 §2.1.3.2 and §2.1.4.2 say), and clear 400/404s on bad requests."""
+"""The log through the API: the published keys, signed heads, inclusion and consistency proofs
+(each verified here as RFC 9162 §2.1.3.2 and §2.1.4.2 say), and clear 400/404s on bad requests.
+Heads are signed here as the worker signs them (signing.sign_tree_head); the API only reads them."""
 
 import base64
 import hashlib
@@ -20,6 +21,7 @@ from tests.factories import CaseFactory
 def _own_key(settings, tmp_path):
     settings.LEDGER_SIGNING_KEY = ""
     settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "keys" / "ledger.pem"
+    settings.LEDGER_PUBLIC_KEYS_DIR = tmp_path / "public-keys"
 
 
 def client_for(user=None) -> APIClient:
@@ -35,6 +37,7 @@ def item(investigator, team):
     item = evidence_register(actor=investigator, case=case, kind="intercept", title="Call", held_by="SBU")
     for n in range(4):
         custody_append(item=item, action="transfer", user=investigator, details={"n": n})
+    signing.sign_tree_head()
     return item
 
 
@@ -50,12 +53,23 @@ def _verify_head(head: dict, public_pem: str) -> bool:
 
 
 def test_anyone_can_fetch_the_public_key_and_its_fingerprint(db):
+    signing.signing_key()  # the signer publishes its public key when it loads its key
     response = client_for().get("/api/v1/log/key/")
     assert response.status_code == 200
     body = response.json()
     public = serialization.load_pem_public_key(body["public_key_pem"].encode())
     der = public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     assert body["key_id"] == hashlib.sha256(der).hexdigest() and body["algorithm"] == "Ed25519"
+    assert body["keys"] == [{"key_id": body["key_id"], "public_key_pem": body["public_key_pem"]}]
+
+
+def test_before_the_first_head_the_head_is_a_404_that_says_why(legal, settings):
+    settings.LEDGER_PUBLIC_KEYS_DIR = settings.LEDGER_SIGNING_KEY_FILE.parent / "none-yet"
+    response = client_for(legal).get("/api/v1/log/head/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "no_signed_head" and "No tree head has been signed yet" in response.json()["detail"]
+    assert client_for(legal).get("/api/v1/log/proof/consistency/?first=0").json()["code"] == "no_signed_head"
+    assert client_for().get("/api/v1/log/key/").status_code == 404
 
 
 def test_the_head_is_signed_with_the_published_key_and_covers_the_whole_log(api, item):
@@ -68,12 +82,16 @@ def test_the_head_is_signed_with_the_published_key_and_covers_the_whole_log(api,
     assert not _verify_head({**head, "tree_size": 4}, key["public_key_pem"])
 
 
-def test_the_head_is_signed_anew_only_when_the_log_has_grown(api, item, investigator):
+def test_the_head_moves_when_the_signer_signs_and_says_what_is_pending_until_then(api, item, investigator):
     first = api.get("/api/v1/log/head/").json()
-    assert api.get("/api/v1/log/head/").json() == first
+    assert first["entries_pending"] == 0 and first["timestamp_token"] is None  # no TSA set
     custody_append(item=item, action="transfer", user=investigator)
+    waiting = api.get("/api/v1/log/head/").json()
+    assert waiting["tree_size"] == first["tree_size"] and waiting["entries_pending"] == 1
+    assert waiting["log_size"] == first["tree_size"] + 1
+    signing.sign_tree_head()
     second = api.get("/api/v1/log/head/").json()
-    assert second["tree_size"] == first["tree_size"] + 1
+    assert second["tree_size"] == first["tree_size"] + 1 and second["entries_pending"] == 0
 
 
 def test_the_head_needs_credentials(db):
@@ -117,6 +135,7 @@ def test_a_consistency_proof_between_two_signed_heads_verifies(api, item, invest
     old = api.get("/api/v1/log/head/").json()
     for n in range(6):
         custody_append(item=item, action="transfer", user=investigator, details={"later": n})
+    signing.sign_tree_head()
     new = api.get("/api/v1/log/head/").json()
     body = api.get(f"/api/v1/log/proof/consistency/?first={old['tree_size']}").json()
     assert body["second"] == new["tree_size"]
@@ -160,6 +179,7 @@ def test_it_gives_no_proof_for_an_entry_the_caller_may_not_see(item):
     hidden = evidence_register(actor=factories.user_with_role("investigator", team=outsider_team), case=hidden_case,
                                kind="document", title="Secret", held_by="NGO")
     event = CustodyEvent.objects.get(item=hidden)
+    signing.sign_tree_head()
     mine = CustodyEvent.objects.filter(item=item).first()
     api = client_for(factories.user_with_role("legal", team=factories.TeamFactory()))
     assert api.get(f"/api/v1/log/proof/inclusion/?entry_hash={event.entry_hash}").status_code == 404

@@ -2,6 +2,7 @@
 and checking an item's entries against the latest head."""
 
 import base64
+import os
 import shutil
 import stat
 import subprocess
@@ -18,6 +19,7 @@ from evidence.custody import custody_append
 from evidence.ledger_tasks import sign_tree_head as sign_tree_head_task
 from evidence.models import CustodyEvent, TreeHead
 from evidence.services import evidence_register
+from tests import db_guards
 from tests.factories import CaseFactory
 
 
@@ -25,6 +27,7 @@ from tests.factories import CaseFactory
 def _own_key(settings, tmp_path):
     settings.LEDGER_SIGNING_KEY = ""
     settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "keys" / "ledger.pem"
+    settings.LEDGER_PUBLIC_KEYS_DIR = tmp_path / "public-keys"
 
 
 @pytest.fixture
@@ -42,6 +45,8 @@ def test_it_makes_a_development_key_on_first_use_readable_only_by_its_owner(sett
     assert signing.public_key_id(loaded.public_key()) == key.key_id
     signing._load.cache_clear()
     assert signing.signing_key().key_id == key.key_id  # reused, not replaced
+    published = settings.LEDGER_PUBLIC_KEYS_DIR / f"{key.key_id}.pem"
+    assert published.read_text() == key.public_pem  # the signer trusts its own key
 
 
 def test_it_takes_the_key_from_the_setting_when_given(settings):
@@ -93,8 +98,10 @@ def test_it_signs_a_new_head_only_when_the_log_has_grown(item, investigator):
     assert signing.sign_tree_head().pk == first.pk
     assert signing.current_head().pk == first.pk
     custody_append(item=item, action="transfer", user=investigator)
-    second = signing.current_head()
+    assert signing.current_head().pk == first.pk  # reading never signs
+    second = signing.sign_tree_head()
     assert second.pk != first.pk and second.tree_size == first.tree_size + 1
+    assert signing.current_head().pk == second.pk
     assert TreeHead.objects.count() == 2
     assert signing.sign_tree_head(force=True).pk != second.pk
 
@@ -106,6 +113,11 @@ def test_the_periodic_task_signs_when_the_log_grew(item, investigator):
     assert TreeHead.objects.count() == 2
     schedule = django_settings.CELERY_BEAT_SCHEDULE["ledger-sign-tree-head"]
     assert schedule["task"] == sign_tree_head_task.name
+    assert schedule["schedule"] == django_settings.LEDGER_HEAD_INTERVAL_SECONDS
+    if "LEDGER_HEAD_INTERVAL_SECONDS" not in os.environ:
+        assert django_settings.LEDGER_HEAD_INTERVAL_SECONDS == 60
+    stamping = django_settings.CELERY_BEAT_SCHEDULE["ledger-stamp-pending-heads"]
+    assert stamping["task"] == "evidence.ledger_tasks.stamp_pending_heads"
 
 
 def test_consecutive_heads_are_consistent(item, investigator):
@@ -118,45 +130,42 @@ def test_consecutive_heads_are_consistent(item, investigator):
                                      bytes.fromhex(new.root_hash), proof)
 
 
-def _rewrite_behind_the_triggers(table: str, sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # ALTER TABLE refuses pending deferred checks
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-            cursor.execute(sql, params)
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-        else:
-            cursor.execute(f"DROP TRIGGER {table}_no_update")
-            cursor.execute(sql, params)
-
-
-def test_it_refuses_to_sign_a_log_that_no_longer_extends_the_last_head(item, investigator):
+def test_it_refuses_to_sign_a_log_that_no_longer_extends_the_last_head(committed_db, item, investigator):
     signing.sign_tree_head()
     custody_append(item=item, action="transfer", user=investigator)
-    _rewrite_behind_the_triggers(
-        "evidence_lognode", "UPDATE evidence_lognode SET hash = %s WHERE level = 1 AND \"index\" = 0", [b"\x07" * 32]
-    )
+    db_guards.tamper('UPDATE evidence_lognode SET hash = %s WHERE level = 1 AND "index" = 0', [b"\x07" * 32])
     with pytest.raises(log_store.LogIntegrityError, match="not consistent"):
         signing.sign_tree_head()
 
 
 def test_an_untouched_item_checks_against_the_latest_head(item, investigator):
     custody_append(item=item, action="transfer", user=investigator)
+    signing.sign_tree_head()
     report = signing.check_item_against_head(item)
     assert report["ok"], report
     assert report["entries_checked"] == 2 and report["signature_ok"] and report["root_ok"]
     assert report["tree_size"] == log_store.size()
     assert report["key_id"] == signing.signing_key().key_id
+    assert report["entries_pending"] == 0 and not report["pending"]
 
 
-def test_an_entry_rewritten_behind_the_triggers_fails_against_the_head(item, investigator):
+def test_entries_after_the_latest_head_are_pending_not_faults(item, investigator):
+    before = signing.check_item_against_head(item)
+    assert before["ok"] and before["pending"] and before["entries_pending"] == 1 and before["tree_size"] == 0
+    signing.sign_tree_head()
+    custody_append(item=item, action="transfer", user=investigator)
+    report = signing.check_item_against_head(item)
+    assert report["ok"] and report["problems"] == []
+    assert (report["entries_checked"], report["entries_pending"]) == (1, 1)
+    assert TreeHead.objects.count() == 1  # checking did not sign
+
+
+def test_an_entry_rewritten_behind_the_triggers_fails_against_the_head(committed_db, item, investigator):
     custody_append(item=item, action="transfer", user=investigator, details={"to": "vault"})
     signing.sign_tree_head()
     item_key = str(item.pk) if connection.vendor == "postgresql" else item.pk.hex
-    _rewrite_behind_the_triggers(
-        "evidence_custodyevent",
-        "UPDATE evidence_custodyevent SET details = %s WHERE seq = 2 AND item_id = %s", ['{"to": "home"}', item_key],
-    )
+    db_guards.tamper("UPDATE evidence_custodyevent SET details = %s WHERE seq = 2 AND item_id = %s",
+                     ['{"to": "home"}', item_key])
     assert CustodyEvent.objects.get(item=item, seq=2).details == {"to": "home"}
     report = signing.check_item_against_head(item)
     assert not report["ok"]

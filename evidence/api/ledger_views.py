@@ -1,38 +1,47 @@
 """The Merkle log through the API: its public key, signed tree heads and RFC 9162 proofs.
 
-Thin doors onto evidence.signing and evidence.log_store. GET /log/head/
-returns the latest signed head, signing a new one first when there is none
-or the log has grown since: a caller always gets a head that covers every
-entry committed before its request. Inclusion proofs are given only for
-entries of items the caller may see (anything else is a 404, as elsewhere).
+Thin doors onto evidence.signing and evidence.log_store. Nothing here signs
+(the one signer is a worker, evidence.ledger_tasks) and nothing here needs the
+private key: GET /log/head/ returns the latest signed head with its RFC 3161
+token, and says how many entries came after it (pending the next head);
+before the first head it is a 404, code `no_signed_head`. Proofs default to the latest
+signed head. Inclusion proofs are given only for entries of items the caller
+may see (anything else is a 404, as elsewhere).
 """
 
 from __future__ import annotations
 
+import base64
 import re
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evidence import log_store, signing
+from evidence import ledger_keys, log_store, signing
 from evidence.custody import event_as_entry
-from evidence.models import CustodyEvent, TreeHead
+from evidence.models import CustodyEvent, HeadTimestamp, TreeHead
 from evidence.selectors import items_visible_to
 
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 # Response shapes, for the OpenAPI schema (the views build plain dicts).
-class KeySerializer(serializers.Serializer):
-    algorithm = serializers.CharField()
+class PublicKeySerializer(serializers.Serializer):
     key_id = serializers.CharField(help_text="SHA-256 of the public key's DER encoding, hex.")
     public_key_pem = serializers.CharField()
+
+
+class KeySerializer(serializers.Serializer):
+    algorithm = serializers.CharField()
+    key_id = serializers.CharField(help_text="The key of the latest signed head (else the newest key).")
+    public_key_pem = serializers.CharField()
     key_id_is = serializers.CharField()
+    keys = PublicKeySerializer(many=True, help_text="Every trusted key, retired ones included (rotation).")
 
 
 class HeadSerializer(serializers.Serializer):
@@ -44,6 +53,34 @@ class HeadSerializer(serializers.Serializer):
     key_id = serializers.CharField()
     algorithm = serializers.CharField()
     signed_data = serializers.CharField()
+
+
+class HeadWithStampSerializer(HeadSerializer):
+    timestamp_token = serializers.CharField(
+        allow_null=True, help_text="The RFC 3161 TimeStampResp (DER, base64) over the signed bytes, or null.")
+    timestamp_gen_time = serializers.CharField(allow_null=True)
+    tsa_url = serializers.CharField(allow_null=True)
+    log_size = serializers.IntegerField(help_text="Entries in the log now.")
+    entries_pending = serializers.IntegerField(help_text="Entries after this head, waiting for the next one.")
+
+
+class NoSignedHead(APIException):
+    # A 404, not a 503: a new install is in a normal state, not failing (and a 5xx pages an operator).
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = ("No tree head has been signed yet. The signer (a worker, every "
+                      "LEDGER_HEAD_INTERVAL_SECONDS) signs the first one once the log has entries; try again then.")
+    default_code = "no_signed_head"
+
+
+NO_HEAD = OpenApiResponse(description="No tree head has been signed yet (`code`: no_signed_head), "
+                                      "or no such record.")
+
+
+def latest_head() -> TreeHead:
+    head = signing.current_head()
+    if head is None:
+        raise NoSignedHead()
+    return head
 
 
 class InclusionSerializer(serializers.Serializer):
@@ -75,8 +112,11 @@ def _int_param(request, name: str, *, required: bool = False) -> int | None:
         if required:
             raise ValidationError({name: "This parameter is required."})
         return None
-    if not raw.isdigit():
+    # ASCII digits only: str.isdigit() also passes "²" and "٣", which int() then refuses or reads.
+    if not (raw.isascii() and raw.isdigit()):
         raise ValidationError({name: f"Expected a whole number of 0 or more, got {raw!r}."})
+    if len(raw.lstrip("0")) > 18:
+        raise ValidationError({name: "The number is larger than any log can hold."})
     return int(raw)
 
 
@@ -95,25 +135,42 @@ def _head_for(tree_size: int) -> dict | None:
 class LogKeyView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="The log's Ed25519 public key (PEM) and its fingerprint (key_id)", responses=KeySerializer)
+    @extend_schema(summary="The log's Ed25519 public keys (PEM) and their fingerprints (key_id)",
+                   responses={200: KeySerializer, 404: OpenApiResponse(description="No key is published yet.")})
     def get(self, request):
-        key = signing.signing_key()
+        trusted = ledger_keys.trusted_keys()
+        if not trusted:
+            raise NoSignedHead("No public key is published yet: the signer adds its key when it first signs.")
+        head = signing.current_head()
+        key_id = head.key_id if head is not None and head.key_id in trusted else next(iter(trusted))
         return Response({
-            "algorithm": signing.ALGORITHM, "key_id": key.key_id, "public_key_pem": key.public_pem,
+            "algorithm": signing.ALGORITHM, "key_id": key_id, "public_key_pem": trusted[key_id],
             "key_id_is": "SHA-256 of the public key's DER (SubjectPublicKeyInfo) encoding, hex",
+            "keys": [{"key_id": k, "public_key_pem": pem} for k, pem in trusted.items()],
         })
 
 
 class LogHeadView(APIView):
-    @extend_schema(summary="The latest signed tree head (signed on demand if the log has grown)", responses=HeadSerializer)
+    @extend_schema(summary="The latest signed tree head, with its RFC 3161 token (404 before the first head)",
+                   responses={200: HeadWithStampSerializer, 404: NO_HEAD})
     def get(self, request):
-        return Response(signing.head_as_dict(signing.current_head()))
+        head = latest_head()
+        stamp = HeadTimestamp.objects.filter(head=head).first()
+        log_size = log_store.size()
+        return Response({
+            **signing.head_as_dict(head),
+            "timestamp_token": base64.b64encode(bytes(stamp.token)).decode("ascii") if stamp else None,
+            "timestamp_gen_time": stamp.gen_time.isoformat().replace("+00:00", "Z") if stamp else None,
+            "tsa_url": stamp.tsa_url if stamp else None,
+            "log_size": log_size,
+            "entries_pending": max(log_size - head.tree_size, 0),
+        })
 
 
 class InclusionProofView(APIView):
     @extend_schema(
         summary="RFC 9162 inclusion proof for one custody entry (by log index or entry_hash)",
-        responses=InclusionSerializer,
+        responses={200: InclusionSerializer, 404: NO_HEAD},
         parameters=[
             OpenApiParameter("index", OpenApiTypes.INT, description="The entry's log index (0-based)."),
             OpenApiParameter("entry_hash", OpenApiTypes.STR, description="The entry's entry_hash (64 hex)."),
@@ -132,7 +189,7 @@ class InclusionProofView(APIView):
         tree_size = _tree_size(request, "tree_size", log_size)
         head = None
         if tree_size is None:
-            head = signing.head_as_dict(signing.current_head())
+            head = signing.head_as_dict(latest_head())
             tree_size = head["tree_size"]
         events = CustodyEvent.objects.filter(item__in=items_visible_to(request.user)).select_related("item")
         event = (events.filter(log_index=index) if digest is None else events.filter(entry_hash=digest.lower())).first()
@@ -156,7 +213,7 @@ class InclusionProofView(APIView):
 class ConsistencyProofView(APIView):
     @extend_schema(
         summary="RFC 9162 consistency proof between two tree sizes",
-        responses=ConsistencySerializer,
+        responses={200: ConsistencySerializer, 404: NO_HEAD},
         parameters=[
             OpenApiParameter("first", OpenApiTypes.INT, required=True, description="The older tree size."),
             OpenApiParameter("second", OpenApiTypes.INT,
@@ -168,7 +225,7 @@ class ConsistencyProofView(APIView):
         first = _int_param(request, "first", required=True)
         second = _tree_size(request, "second", log_size)
         if second is None:
-            second = signing.current_head().tree_size
+            second = latest_head().tree_size
         if first > second:
             raise ValidationError({"first": f"Tree size {first} is larger than the second size, {second}."})
         return Response({
