@@ -5,7 +5,8 @@ The order of work, and why:
  2. copy each sealed item's original bytes into the bag, re-hashing them on
     the way, so a fixity failure stops the export before anything is logged;
  3. append a `packing` custody event to every item, in one transaction;
- 4. sign a tree head after that commit, so it covers the packing events;
+ 4. sign a tree head after that commit, so it covers the packing events
+    (and time-stamp it, when a TSA is set);
  5. write each custody log up to that head, an inclusion proof for every
     entry, the metadata, a README and the verifier; sign a package manifest
     that lists every file's SHA-256, every item folder and each log's length
@@ -41,7 +42,8 @@ from django.utils import timezone
 
 from catalogue.models import Case
 from catalogue.roles import LEGAL, user_has_role
-from evidence import bag_layout, log_store, signing, storage
+from catalogue.services import access_log_record
+from evidence import bag_layout, fixity, log_store, proven, signing, storage, timestamps
 from evidence.custody import custody_append, event_as_entry
 from evidence.models import CustodyEvent, EvidenceItem, ExportJob
 from evidence.selectors import items_visible_to
@@ -100,27 +102,45 @@ def _quiet_bagit():
         bagit_logger.setLevel(level)
 
 
-def _copy_content(item: EvidenceItem, target: Path, still_mine: Callable[[], None]) -> None:
-    """Copy the stored bytes, refusing them unless they still have the digests sealed.
-    A long copy says it is alive every 64 MiB (see build_bag)."""
-    sha256, sha512 = hashlib.sha256(), hashlib.sha512()
+def _copy_content(item: EvidenceItem, record: proven.Proven | None, target: Path,
+                  still_mine: Callable[[], None]) -> None:
+    """Copy the stored bytes, refusing them unless they have the digests proven at sealing
+    (the item's custody chain, not its columns). A refusal is recorded as a failed fixity
+    check and quarantines the item. A long copy says it is alive every 64 MiB (see build_bag)."""
+    tampering = proven.column_problems(item, record)
+    if record is None or tampering:
+        _refuse(item, record, None, None, tampering or ["the custody chain records no digest calculation"])
+    sha256, sha512, size = hashlib.sha256(), hashlib.sha512(), 0
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        source = storage.open_content(item.sha256)
+        source = storage.open_content(record.sha256)
     except OSError as exc:
         raise ExportError(f"The stored bytes of {item.exhibit} cannot be opened ({exc}).") from exc
     with source, open(target, "wb") as out:
         for count, block in enumerate(iter(lambda: source.read(1 << 20), b""), start=1):
             sha256.update(block)
             sha512.update(block)
+            size += len(block)
             out.write(block)
             if count % 64 == 0:
                 still_mine()
-    if sha256.hexdigest() != item.sha256 or (item.sha512 and sha512.hexdigest() != item.sha512):
-        raise ExportError(
-            f"The stored bytes of {item.exhibit} no longer match the digests recorded when it was sealed; "
-            "the export stopped so that altered bytes are not packed. Run verify_integrity."
-        )
+    if (sha256.hexdigest() != record.sha256 or (record.sha512 and sha512.hexdigest() != record.sha512)
+            or (record.size is not None and size != record.size)):
+        _refuse(item, record, sha256.hexdigest(), size, [])
+
+
+def _refuse(item: EvidenceItem, record: proven.Proven | None, actual: str | None, size: int | None,
+            tampering: list[str]) -> None:
+    problem = "; ".join(tampering) or "the stored bytes do not have the digests proven at sealing"
+    fixity.record_fixity(item, {
+        "ok": False, "checked_at": timezone.now(), "object": storage.content_name(record.sha256) if record else None,
+        "expected_sha256": record.sha256 if record else None, "expected_size": record.size if record else None,
+        "actual_sha256": actual, "actual_size": size, "problem": problem, "tampering": tampering,
+    }, check="export")
+    raise ExportError(
+        f"The stored bytes of {item.exhibit} cannot be vouched for ({problem}); the export stopped so that "
+        "they are not packed, and the item is quarantined. Run verify_integrity."
+    )
 
 
 def build_bag(
@@ -143,11 +163,12 @@ def build_bag(
         raise ItemsNotSealed(pending)
     directory.mkdir(parents=True, exist_ok=True)
     content_files: dict[str, str] = {}
+    records = proven.proven_digests_many(item.pk for item in items)
     for item in items:
         reason = bag_layout.why_no_content(item)
         if reason is None:
             relative = bag_layout.content_path(item)
-            _copy_content(item, directory / relative, still_mine)
+            _copy_content(item, records.get(item.pk), directory / relative, still_mine)
             content_files[str(item.pk)] = relative
             if settings.EVIDENCE_EXPORT_ITEM_DELAY:
                 time.sleep(settings.EVIDENCE_EXPORT_ITEM_DELAY)  # test-only: a build slow enough to kill
@@ -161,7 +182,9 @@ def build_bag(
                 details={"package_id": package_id, "case": case.reference,
                          "bytes_included": str(item.pk) in content_files},
             )
+    # The export builder runs in a worker: with beat's task, the only signer.
     head = signing.sign_tree_head()
+    stamp = timestamps.stamp_of(head)  # asked for as the head was signed; None if the TSA was down
 
     events = list(
         CustodyEvent.objects.filter(item__in=items, log_index__lt=head.tree_size).order_by("item_id", "seq")
@@ -174,7 +197,7 @@ def build_bag(
     tag_files = bag_layout.write_payload(
         directory, case=case, items=items, entries_by_item=entries_by_item, proofs=proofs,
         head=head, key=key, content_files=content_files, package_id=package_id,
-        exported_by=f"user:{user.get_username()}" if user else EXPORT_AGENT,
+        exported_by=f"user:{user.get_username()}" if user else EXPORT_AGENT, stamp=stamp,
     )
     with _quiet_bagit():
         bag = bagit.make_bag(str(directory), bag_info=bag_layout.bag_info(case, package_id),
@@ -203,14 +226,56 @@ def zip_bag(bag: Path, target: Path) -> str:
 # --- export jobs (the API's door) -------------------------------------------------
 
 
-def export_request(*, actor: AbstractBaseUser, case: Case) -> ExportJob:
-    """Queue a court package for a case the actor can see. Refuses (before queueing) if items are unsealed."""
+class ExportAlreadyRunning(ExportError):
+    """A package of this case is already queued or being built: `job` is that job."""
+
+    def __init__(self, job: ExportJob) -> None:
+        self.job = job
+        super().__init__(f"A court package of {job.case.reference} is already {job.state} (export {job.pk}); "
+                         "one is built at a time. Ask again once it is done.")
+
+
+class ExportQuotaExceeded(ExportError):
+    """The requester has asked for EVIDENCE_EXPORTS_PER_DAY packages in the last 24 hours."""
+
+    def __init__(self, limit: int, wait: float) -> None:
+        self.wait = wait
+        super().__init__(f"You have asked for {limit} court packages in the last 24 hours, the most allowed "
+                         f"(EVIDENCE_EXPORTS_PER_DAY); each one copies every item of a case. Try again in "
+                         f"{int(wait // 60) + 1} minutes.")
+
+
+def _check_quotas(*, actor: AbstractBaseUser, case: Case) -> None:
+    """One package per case at a time, and EVIDENCE_EXPORTS_PER_DAY per user in any 24 hours:
+    each package copies, re-hashes and logs every item of a case, and any legal user can ask."""
+    running = (ExportJob.objects.select_related("case", "requested_by")
+               .filter(case=case, state__in=[ExportJob.State.QUEUED, ExportJob.State.RUNNING])
+               .order_by("created_at").first())
+    if running is not None:
+        raise ExportAlreadyRunning(running)
+    limit = settings.EVIDENCE_EXPORTS_PER_DAY
+    since = timezone.now() - timedelta(days=1)
+    recent = list(ExportJob.objects.filter(requested_by=actor, created_at__gte=since)
+                  .order_by("-created_at").values_list("created_at", flat=True)[:limit])
+    if len(recent) >= limit:
+        raise ExportQuotaExceeded(limit, (recent[-1] + timedelta(days=1) - timezone.now()).total_seconds())
+
+
+def export_request(*, actor: AbstractBaseUser, case: Case, via: str = "api", remote_addr: str | None = None) -> ExportJob:
+    """Queue a court package for a case the actor can see. Refuses (before queueing) if items are unsealed,
+    if a package of the case is already queued or running (ExportAlreadyRunning names it), or past
+    the requester's daily quota. The request is an entry of the access log, committed with the job."""
     check_can_export(user=actor, case=case)
     pending = unsealed(items_for_export(case=case, user=actor))
     if pending:
         raise ItemsNotSealed(pending)
     with transaction.atomic():
+        # Two requests for one case at once: the second waits here, then finds the first's job.
+        Case.objects.select_for_update().filter(pk=case.pk).only("id").first()
+        _check_quotas(actor=actor, case=case)
         job = ExportJob.objects.create(case=case, requested_by=actor)
+        access_log_record(user=actor, case=case, via=via, action="export", remote_addr=remote_addr,
+                          reason=f"export job {job.pk}")
         from evidence.export_tasks import export_case
 
         transaction.on_commit(lambda: export_case.delay(str(job.pk)))
@@ -305,7 +370,11 @@ def export_to_directory(*, case: Case, directory: Path, user: AbstractBaseUser |
     if target.exists():
         raise ExportError(f"{target} already exists.")
     try:
-        return build_bag(case=case, directory=target, user=user, package_id=package_id)
+        result = build_bag(case=case, directory=target, user=user, package_id=package_id)
+        if user is not None:
+            # Who took which case away is on the access log, as for the API's exports.
+            access_log_record(user=user, case=case, via="command", action="export", reason=f"export {package_id}")
+        return result
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # a half-written folder must not pass for a package
         raise

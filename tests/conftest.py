@@ -25,8 +25,10 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Each test stores its evidence in its own empty folder."""
+    """Each test stores its evidence, and witnesses its heads, in its own empty folders
+    (a witness folder shared across test databases would see every new log as a fork)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LEDGER_WITNESS_DIR = str(tmp_path / "witness")
 
 
 def _patch_flush() -> None:

@@ -127,6 +127,8 @@ def tamper(sql: str, params: Sequence | None = None) -> int:
             suspend(cursor)
             cursor.execute(sql, params)
             changed = cursor.rowcount
+            # ALTER TABLE refuses while this transaction's deferred foreign-key checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             restore(cursor)
         return changed
     with connection.cursor() as cursor:

@@ -122,5 +122,5 @@ def test_a_failed_export_says_why_and_packs_nothing(case, legal, settings, djang
     stored.write_bytes(b"altered")
     api = client_for(legal)
     job = api.get(_export(api, case, django_capture_on_commit_callbacks).json()["url"]).json()
-    assert job["state"] == "failed" and "no longer match" in job["error"]
+    assert job["state"] == "failed" and "cannot be vouched for" in job["error"]
     assert not CustodyEvent.objects.filter(action="packing").exists()

@@ -66,8 +66,8 @@ def test_a_builder_that_lost_its_job_writes_nothing_to_the_log_or_the_job(case, 
     taken_over = uuid.uuid4()
     copy = export._copy_content
 
-    def copy_then_lose_the_job(item, target, still_mine):
-        copy(item, target, still_mine)
+    def copy_then_lose_the_job(*args):
+        copy(*args)
         # Meanwhile the job was thought dead and another worker took it.
         ExportJob.objects.filter(pk=job.pk).update(claim=taken_over, claimed_at=timezone.now(), attempts=2)
 

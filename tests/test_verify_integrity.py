@@ -16,6 +16,7 @@ from evidence import fixity, pipeline
 from evidence.models import CustodyEvent, EvidenceItem
 from evidence.services import evidence_register
 from evidence.storage import content_name
+from tests import db_guards
 from tests.factories import CaseFactory
 
 
@@ -77,19 +78,11 @@ def test_it_exits_non_zero_when_stored_content_is_missing(sealed, settings):
     assert code == 1 and "is missing" in out
 
 
-def test_it_exits_non_zero_when_a_custody_entry_was_rewritten(sealed):
+def test_it_exits_non_zero_when_a_custody_entry_was_rewritten(committed_db, sealed):
     item = sealed(b"original")
     table = CustodyEvent._meta.db_table
-    with connection.cursor() as cursor:  # what an attacker with database access would do
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        else:
-            cursor.execute(f"DROP TRIGGER {table}_no_update")
-        cursor.execute(f"UPDATE {table} SET details = %s WHERE item_id = %s AND seq = 1",
-                       ['{"forged": true}', item.pk.hex if connection.vendor == "sqlite" else item.pk])
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+    db_guards.tamper(f"UPDATE {table} SET details = %s WHERE item_id = %s AND seq = 1",  # as the owner could
+                     ['{"forged": true}', item.pk.hex if connection.vendor == "sqlite" else str(item.pk)])
     code, out, _ = run_verify("--no-content")
     assert code == 1
     assert f"{item.exhibit}: custody entry 1: entry_hash does not match" in out
@@ -112,7 +105,7 @@ def test_a_failed_scheduled_fixity_check_quarantines_the_item(sealed, settings):
     tamper(settings, item, b"bit rot!")
     assert fixity.fixity_sweep()["failures"] == 1
     item.refresh_from_db()
-    assert item.state == "quarantined" and "no longer match" in item.error
+    assert item.state == "quarantined" and "do not have the digest proven at sealing" in item.error
     check = item.custody.get(action="fixity_check")
     assert check.outcome == "failure" and check.details["expected_sha256"] == item.sha256
 
@@ -151,19 +144,11 @@ def test_the_sweeper_requeues_an_item_whose_worker_died(case, investigator, sett
 
 
 def _behind_the_triggers(sql: str, params: list) -> None:
-    """Run one statement with the append-only triggers off, inside the test's transaction."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"ALTER TABLE {CustodyEvent._meta.db_table} DISABLE TRIGGER USER")
-            cursor.execute("ALTER TABLE evidence_lognode DISABLE TRIGGER USER")
-        else:
-            cursor.execute(f"DROP TRIGGER {CustodyEvent._meta.db_table}_no_update")
-            cursor.execute("DROP TRIGGER evidence_lognode_no_update")
-        cursor.execute(sql, params)
+    """Run one statement with the append-only triggers off, as the database's owner could."""
+    db_guards.tamper(sql, params)
 
 
-def test_it_finds_an_entry_rewritten_with_its_hash_recomputed(sealed):
+def test_it_finds_an_entry_rewritten_with_its_hash_recomputed(committed_db, sealed):
     """The chain alone cannot see this forgery; the Merkle log can."""
     from evidence.custody import entry_hash, event_body
 
@@ -180,7 +165,7 @@ def test_it_finds_an_entry_rewritten_with_its_hash_recomputed(sealed):
     assert "custody entry" in out and "entry_hash does not match" not in out  # the chain itself still verifies
 
 
-def test_it_finds_a_log_rewritten_under_a_signed_head(sealed, settings, tmp_path):
+def test_it_finds_a_log_rewritten_under_a_signed_head(committed_db, sealed, settings, tmp_path):
     from evidence import signing
 
     settings.LEDGER_SIGNING_KEY = ""

@@ -7,40 +7,28 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
-from evidence import ledger, log_store, signing, storage
-from evidence.custody import custody_append, event_body, leaf_bytes, verify_chain
-from evidence.hashing import sha256_stream
+from evidence import fixity, ledger, log_store, proven, signing
+from evidence.custody import event_body, leaf_bytes, verify_chain
 from evidence.models import CustodyEvent, EvidenceItem
 
 
 def check_fixity(*, item: EvidenceItem, user: AbstractBaseUser, details: dict[str, Any]) -> dict[str, Any]:
-    """Re-hash the stored bytes and record the outcome (a failure is evidence too)."""
-    if item.state != EvidenceItem.State.SEALED or not item.sha256:
+    """Re-hash the stored bytes against the digests proven at sealing and record the
+    outcome (a failure is evidence too, and quarantines the item)."""
+    if not proven.has_sealed_bytes(item):
         return {"ok": None, "checked": False,
                 "problem": f"The item is {item.state}: there are no sealed bytes to check."}
-    report: dict[str, Any] = {"checked": True, "expected_sha256": item.sha256, "expected_size": item.size}
-    try:
-        with storage.open_content(item.sha256) as stream:
-            actual, size = sha256_stream(stream)
-    except (FileNotFoundError, OSError) as exc:
-        actual, size = None, None
-        report["problem"] = f"The stored content cannot be read: {exc.__class__.__name__}."
-    else:
-        if actual != item.sha256:
-            report["problem"] = "The stored bytes do not have the sealed SHA-256."
-        elif size != item.size:
-            report["problem"] = "The stored bytes do not have the sealed size."
-    report.update(actual_sha256=actual, actual_size=size)
-    report["ok"] = "problem" not in report
-    report.setdefault("problem", "")
-    event = custody_append(
-        item=item, action=CustodyEvent.Action.FIXITY_CHECK, user=user,
-        outcome=CustodyEvent.Outcome.SUCCESS if report["ok"] else CustodyEvent.Outcome.FAILURE,
-        details={**details, "algorithm": "sha256", "expected": item.sha256, "actual": actual,
-                 "expected_size": item.size, "actual_size": size},
-    )
-    report["event_seq"] = event.seq
+    was_quarantined = item.state == EvidenceItem.State.QUARANTINED
+    verdict = fixity.check_item(item, proven.proven_digests(item))
+    with transaction.atomic():
+        event = fixity.record_fixity(item, verdict, check="on request", user=user, details=details)
+    report = {k: v for k, v in verdict.items() if k not in ("checked_at", "transient")}
+    report.update(checked=True, event_seq=event.seq, problem=verdict["problem"], state=item.state)
+    if was_quarantined and report["ok"]:
+        # The bytes are what was received, but the item stays out of use until someone decides.
+        report.update(ok=False, problem=f"The item is quarantined: {item.error}")
     return report
 
 
@@ -72,7 +60,7 @@ def check_log(events: list[CustodyEvent]) -> dict[str, Any]:
 
 
 def verify_item(*, item: EvidenceItem, user: AbstractBaseUser, details: dict[str, Any]) -> dict[str, Any]:
-    fixity = check_fixity(item=item, user=user, details=details)
+    fixity_report = check_fixity(item=item, user=user, details=details)
     # After the fixity entry, so the chain and log checks cover it too.
     chain = verify_chain(item).as_dict()
     log = check_log(list(CustodyEvent.objects.filter(item=item).order_by("seq")))
@@ -81,6 +69,6 @@ def verify_item(*, item: EvidenceItem, user: AbstractBaseUser, details: dict[str
     signed_head = signing.check_item_against_head(item)
     return {
         "item": str(item.pk), "exhibit": item.exhibit,
-        "ok": bool(chain["ok"] and log["ok"] and signed_head["ok"] and fixity["ok"] is not False),
-        "chain": chain, "fixity": fixity, "log": log, "signed_head": signed_head,
+        "ok": bool(chain["ok"] and log["ok"] and signed_head["ok"] and fixity_report["ok"] is not False),
+        "chain": chain, "fixity": fixity_report, "log": log, "signed_head": signed_head,
     }

@@ -4,6 +4,9 @@ through the case visibility rule, and what you may not see is a 404."""
 
 from __future__ import annotations
 
+import logging
+import math
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
@@ -17,18 +20,20 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalogue.api.filters import StrictFilterBackend
 from catalogue.api.pagination import SignedCursorPagination
+from catalogue.api.throttling import count_in_window
 from catalogue.api.views import remote_addr
 from catalogue.selectors import case_get_visible
 from config.api_errors import Conflict, ContentUnavailable, PayloadTooLarge, RangeNotSatisfiable
-from evidence import selectors, storage
+from config.api_parsers import JSONParser
+from evidence import proven, selectors, storage
 from evidence.api.content import Unsatisfiable, content_response, parse_range
 from evidence.api.filters import EvidenceFilter
 from evidence.api.serializers import (
@@ -43,6 +48,8 @@ from evidence.custody import custody_append
 from evidence.hashing import normalise_sha256
 from evidence.models import CustodyEvent, EvidenceItem
 from evidence.services import evidence_register
+
+log = logging.getLogger(__name__)
 
 ITEM_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The item's id (UUID).")
 # Room for the multipart envelope around a file of the largest allowed size.
@@ -121,7 +128,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             # Refused before a byte of the body is read or staged.
             raise PayloadTooLarge(f"The request is {declared} bytes; the upload limit is "
                                   f"{settings.EVIDENCE_MAX_UPLOAD_SIZE} bytes.")
-        write = EvidenceRegisterSerializer(data=request.data)
+        write = EvidenceRegisterSerializer(data=request.data, context={"user": request.user})
         write.is_valid(raise_exception=True)
         fields = dict(write.validated_data)
         case = case_get_visible(request.user, fields.pop("case"))
@@ -154,6 +161,14 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if item.state != EvidenceItem.State.SEALED or not item.sha256:
             exc = Conflict(f"The item is {item.state}: there is no sealed content to download.")
             exc.extra = {"state": item.state}
+            raise exc
+        tampering = proven.column_problems(item, proven.proven_digests(item))
+        if tampering:
+            # Never serve bytes under digests the custody chain does not prove.
+            log.error("Refused to serve %s: %s", item.exhibit, "; ".join(tampering))
+            exc = Conflict("The item's digests disagree with its custody record, so its bytes are not served. "
+                           "Run `manage.py verify_integrity` and tell the archive's administrators.")
+            exc.extra = {"problems": tampering}
             raise exc
         range_header = request.META.get("HTTP_RANGE")
         try:
@@ -199,10 +214,20 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             "item": serializers.UUIDField(), "exhibit": serializers.CharField(), "ok": serializers.BooleanField(),
             "chain": serializers.DictField(), "fixity": serializers.DictField(), "log": serializers.DictField(),
         })},
+        description="Each check re-reads the stored bytes and appends a custody entry and a log leaf, so an "
+                    "item is verified at most EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE times a minute, whoever asks "
+                    "(then a 429 with Retry-After).",
     )
     @action(detail=True, methods=["post"], url_path="verify", url_name="verify", parser_classes=[JSONParser])
     def verify(self, request, pk=None):
         item = self.get_object()
+        # Counted per item, after the visibility check: a hidden item is a 404 and costs its verifiers nothing.
+        count, wait = count_in_window(f"verify:item:{item.pk}", 60)
+        if count > settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE:
+            wait = max(math.ceil(wait), 1)
+            raise Throttled(wait=wait, detail=(
+                f"{item.exhibit} has been verified {settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE} times in this "
+                f"minute; each check is recorded in its custody log. Try again in {wait} s."))
         return Response(verify_item(item=item, user=request.user, details=_client_facts(request)))
 
 

@@ -19,8 +19,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils import timezone
 
-from evidence import content_store, ledger, log_store, signing, storage
-from evidence.custody import verify_chain
+from catalogue import access_chain
+from evidence import content_store, ledger, ledger_keys, log_store, proven, signing, storage, timestamps, witness
+from evidence.custody import event_as_entry, verify_entries
 from evidence.models import CustodyEvent, EvidenceItem, LogNode, TreeHead
 
 State = EvidenceItem.State
@@ -32,6 +33,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--no-content", action="store_true", help="check the chains only, not the stored bytes")
         parser.add_argument("--case", help="only the items of this case reference")
+        parser.add_argument("--witness", metavar="DIR",
+                            help="also prove the log consistent with every head witnessed in DIR (evidence/witness.py)")
 
     def handle(self, *args, **options):
         items = EvidenceItem.objects.order_by("case_id", "number").select_related("case")
@@ -48,7 +51,8 @@ class Command(BaseCommand):
 
         for item in items.iterator(chunk_size=500):
             counts["items"] += 1
-            report = verify_chain(item)
+            events = list(CustodyEvent.objects.filter(item_id=item.pk).order_by("seq"))
+            report = verify_entries([event_as_entry(e) for e in events])
             counts["entries"] += report.length
             if report.ok and report.length:
                 counts["chains_ok"] += 1
@@ -56,13 +60,17 @@ class Command(BaseCommand):
                 faults.append(f"{item.exhibit}: the custody log is empty")
             else:
                 faults.append(f"{item.exhibit}: custody entry {report.broken_seq}: {report.problem}")
-            if item.sha256 and item.state in (State.SEALED, State.QUARANTINED) and not options["no_content"]:
-                if item.sha256 not in checked_objects:
-                    checked_objects[item.sha256] = self.check_object(item.sha256, item.size)
-                problem = checked_objects[item.sha256]
+            # The digests proven at sealing (the chain's entry), never the columns, are the truth.
+            record = proven.from_entries(events)
+            tampering = proven.column_problems(item, record)
+            faults += [f"{item.exhibit}: {problem}" for problem in tampering]
+            if proven.has_sealed_bytes(item) and record is not None and not options["no_content"]:
+                if record.sha256 not in checked_objects:
+                    checked_objects[record.sha256] = self.check_object(record.sha256, record.size)
+                problem = checked_objects[record.sha256]
                 if problem:
                     faults.append(f"{item.exhibit}: {problem}")
-                else:
+                elif not tampering:
                     counts["objects_ok"] += 1
             if item.state == State.FAILED:
                 warnings.append(f"{item.exhibit}: failed ({item.error}); retry with evidence.pipeline.retry")
@@ -77,6 +85,17 @@ class Command(BaseCommand):
 
         log_faults = self.check_log(options["case"])
         faults += log_faults
+        if not options["case"]:
+            stamp_faults, stamp_warnings = timestamps.audit()
+            faults += stamp_faults
+            warnings += stamp_warnings
+        if options["witness"]:
+            witnessed = witness.check_dir(options["witness"])
+            faults += witnessed.faults
+            warnings += witnessed.warnings
+            self.stdout.write(f"Checked the log against {witnessed.checked} witnessed head(s) in {options['witness']}.")
+        access_entries, access_faults = self.check_access_log(options["case"])
+        faults += access_faults
         if total and self.stderr.isatty():
             self.stderr.write("")  # end the progress line
         for line in warnings:
@@ -90,6 +109,8 @@ class Command(BaseCommand):
             f"{counts['chains_ok']} chain(s) intact, {counts['objects_ok']} item(s) with intact content, "
             f"{len(warnings)} warning(s), {len(faults)} fault(s)."
         )
+        if access_entries is not None:
+            self.stdout.write(f"Checked {access_entries} access-log entries: {len(access_faults)} fault(s).")
         if faults:
             raise CommandError(f"{len(faults)} integrity fault(s) found.", returncode=1)
         self.stdout.write(self.style.SUCCESS("All custody chains and stored objects are intact."))
@@ -113,6 +134,19 @@ class Command(BaseCommand):
         except OSError as exc:
             return f"the stored object {name} cannot be read: {exc}"
         return ""
+
+    def check_access_log(self, only_case: str | None) -> tuple[int | None, list[str]]:
+        """The access-log chain (who read what), which is global: skipped for one case."""
+        if only_case:
+            return None, []
+        shown = [time.monotonic()]
+
+        def progress(done: int, total: int) -> None:
+            if time.monotonic() - shown[0] >= 1:
+                shown[0] = time.monotonic()
+                self.stderr.write(f"verifying the access log: {done}/{total} entries")
+
+        return access_chain.tip()[0], access_chain.verify(progress=progress)
 
     def check_log(self, only_case: str | None) -> list[str]:
         """Every custody entry is a leaf of the global log, once."""
@@ -190,10 +224,12 @@ class Command(BaseCommand):
         head is consistent with the one before (nothing signed was later rewritten)."""
         faults = []
         previous = None
+        trusted = ledger_keys.trusted_keys()
         for head in TreeHead.objects.order_by("tree_size", "timestamp"):
             label = f"signed tree head at size {head.tree_size}"
-            if not signing.head_signature_ok(head):
-                faults.append(f"{label}: the signature does not verify with the log's public key")
+            problem = signing.head_signature_problem(head, trusted)
+            if problem:
+                faults.append(f"{label}: {problem}")
             if head.tree_size > log_size:
                 faults.append(f"{label}: the log now holds only {log_size} entries")
                 continue
