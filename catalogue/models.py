@@ -266,20 +266,59 @@ class VictimCount(models.Model):
         return f"{self.count} {self.get_category_display().lower()}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The access log is append-only: entries cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("The access log is append-only: entries cannot be deleted.")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        raise PermissionError("Access-log entries are written by catalogue.access_chain.append only.")
+
+    def bulk_update(self, objs, *args, **kwargs):
+        raise PermissionError("The access log is append-only: entries cannot be updated.")
+
+
 class AccessLog(models.Model):
-    """Who read which case record, when and from where (append-only, queried by admins)."""
+    """Who read which case record, when and from where: append-only and hash-chained.
+
+    Written only by catalogue.access_chain.append (through catalogue.services),
+    which gives each entry the next `seq` and its hashes. Updates and deletes
+    are refused here, in the admin and by database triggers.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="access_log")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    via = models.CharField(max_length=20)  # "api", "admin"
+    at = models.DateTimeField(db_index=True)
+    via = models.CharField(max_length=20)  # "api", "admin", "service", "command"
     action = models.CharField(max_length=40, default="read")
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
     # Why, for reads that need a reason (revealing a protected identity).
     reason = models.CharField(max_length=500, blank=True)
+    seq = models.BigIntegerField(unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    entry_hash = models.CharField(max_length=64, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]
+        constraints = [models.CheckConstraint(condition=Q(seq__gte=1), name="access_log_seq_from_one")]
+
+    def save(self, *args, **kwargs):
+        raise PermissionError("Access-log entries are written by catalogue.access_chain.append only.")
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only: entries cannot be deleted.")
+
+
+class AccessLogState(models.Model):
+    """The single row that serialises access-log appends (locked per append): entries and last hash."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    size = models.BigIntegerField(default=0)
+    tip = models.CharField(max_length=64, default="0" * 64)
 
 
 class ProtectedPerson(models.Model):
@@ -311,3 +350,61 @@ class ProtectedPerson(models.Model):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+
+class CaseChangeRequest(models.Model):
+    """A lowering of a case's sensitivity, or a move to another team, waiting for a second pair of eyes.
+
+    Written by catalogue.services.case_request_change and decided (once) by
+    case_change_approve / case_change_reject, by a reviewer other than the
+    requester. Both the request and the decision stay on the record; an
+    approved change also shows in the case's edit history.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="change_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    reason = models.TextField()
+    # What the case held when the request was made, and what it asks for (blank/NULL: unchanged).
+    from_sensitivity = models.CharField(max_length=16, choices=Case.Sensitivity.choices)
+    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    sensitivity = models.CharField(max_length=16, choices=Case.Sensitivity.choices, blank=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=["pending", "approved", "rejected"]),
+                                   name="case_change_state_known"),
+            models.CheckConstraint(
+                condition=Q(state="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(state="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="case_change_decided_once_with_who_and_when",
+            ),
+            # Four eyes, held by the database too.
+            models.CheckConstraint(condition=~Q(decided_by=F("requested_by")), name="case_change_not_self_decided"),
+            models.CheckConstraint(condition=~Q(sensitivity="") | Q(team__isnull=False),
+                                   name="case_change_asks_for_something"),
+            models.UniqueConstraint(fields=["case"], condition=Q(state="pending"), name="case_change_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.reference}: {self.describe()} ({self.state})"
+
+    def describe(self) -> str:
+        parts = []
+        if self.sensitivity:
+            parts.append(f"sensitivity {self.from_sensitivity} → {self.sensitivity}")
+        if self.team_id:
+            parts.append(f"team {self.from_team} → {self.team}")
+        return ", ".join(parts)

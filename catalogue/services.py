@@ -8,11 +8,10 @@ from typing import Any, Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import transaction
 
+from catalogue import access_chain, case_changes
 from catalogue.models import (
-    AccessLog,
     Actor,
     Case,
     CaseSource,
@@ -91,6 +90,11 @@ def case_update(*, actor: AbstractBaseUser, case: Case, **changes: Any) -> Case:
     unknown = set(changes) - EDITABLE_FIELDS - {"places", "categories", "perpetrators"}
     if unknown:
         raise ValidationError({field: "This field cannot be changed here." for field in unknown})
+    stored = Case.objects.values_list("sensitivity", flat=True).get(pk=case.pk)
+    if "sensitivity" in changes and case_changes.RANK.get(changes["sensitivity"], 99) < case_changes.RANK[stored]:
+        # Compared with the stored row: the admin's form has already written the new value onto `case`.
+        raise ValidationError({"sensitivity": "Lowering a case's sensitivity needs a second reviewer: ask for it "
+                                              "with a reason (catalogue.case_changes.case_request_change)."})
     places = changes.pop("places", None)
     categories = changes.pop("categories", None)
     perpetrators = changes.pop("perpetrators", None)
@@ -178,44 +182,23 @@ def _ip_or_none(remote_addr: str | None) -> str | None:
 
 def access_log_record(
     *, user: AbstractBaseUser, case: Case, via: str, action: str = "read", remote_addr: str | None = None,
-) -> AccessLog:
-    """Record that `user` read `case` (through the admin, the API, ...)."""
-    return AccessLog.objects.create(
-        case=case, user=user, via=via, action=action[:40], remote_addr=_ip_or_none(remote_addr),
-    )
+    reason: str = "",
+) -> int:
+    """Record that `user` read `case` (through the admin, the API, ...); returns the entry's seq."""
+    return access_chain.append(user_id=user.pk, case_ids=[case.pk], via=via, action=action,
+                               remote_addr=_ip_or_none(remote_addr), reason=reason)
 
 
 def access_log_record_many(
     *, user: AbstractBaseUser, cases: Iterable[Case], via: str, action: str = "list", remote_addr: str | None = None,
 ) -> int:
-    """One access-log row per case shown, in one INSERT (the API's reads).
+    """One access-log entry per case shown, appended to the chain in one INSERT (the API's reads).
 
-    Written as one INSERT ... SELECT rather than bulk_create: building 50 model
-    instances per list page cost more than the page's own queries, and so did
-    converting 350 placeholders (bench/bench_api.py). The ids are our own
-    integer keys, written into the statement; the rest are parameters.
-    Returns the number of rows written.
+    Returns the number of entries written.
     """
-    case_ids = [int(case.pk) for case in cases]
-    if not case_ids:
-        return 0
-    ops = connection.ops
-    columns = ", ".join(
-        ops.quote_name(AccessLog._meta.get_field(name).column)
-        for name in ("case", "user", "at", "via", "action", "remote_addr", "reason")
-    )
-    params = [
-        user.pk, ops.adapt_datetimefield_value(timezone.now()), via, action[:40],
-        ops.adapt_ipaddressfield_value(_ip_or_none(remote_addr)),
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {ops.quote_name(AccessLog._meta.db_table)} ({columns}) "
-            f"SELECT id, %s, %s, %s, %s, %s, '' FROM {ops.quote_name(Case._meta.db_table)} "
-            f"WHERE id IN ({', '.join(map(str, case_ids))})",
-            params,
-        )
-        return cursor.rowcount
+    case_ids = [case.pk for case in cases]
+    access_chain.append(user_id=user.pk, case_ids=case_ids, via=via, action=action, remote_addr=_ip_or_none(remote_addr))
+    return len(case_ids)
 
 
 # --- protected people: pseudonyms in the open, identities encrypted --------------------
@@ -269,7 +252,28 @@ def protected_person_reveal(
         raise PermissionDenied("You cannot see this case.")
     if not (reason or "").strip():
         raise ValidationError({"reason": "Say why you need the identity; the reason is logged."})
-    entry = AccessLog(case_id=person.case_id, user=actor, via=via[:20], action=f"reveal_identity:{person.pseudonym}"[:40],
-                      remote_addr=remote_addr or None, reason=reason.strip()[:500])
-    entry.save()
+    access_chain.append(user_id=actor.pk, case_ids=[person.case_id], via=via, action=f"reveal_identity:{person.pseudonym}",
+                        remote_addr=_ip_or_none(remote_addr), reason=reason.strip())
     return identity_vault.decrypt(person.identity_ciphertext)
+
+
+# --- shared records: actors, places and sources --------------------------------------
+
+
+@transaction.atomic
+def shared_record_update(*, actor: AbstractBaseUser, record: Actor | Place | Source, **fields: Any) -> Actor | Place | Source:
+    """Change an actor, place or source. A record is shared by every case that names it, so an
+    investigator may change it only where their team uses it (or no case uses it yet)."""
+    from catalogue.selectors import shared_records_changeable_by
+
+    model = type(record)
+    if not shared_records_changeable_by(actor, model).filter(pk=record.pk).exists():
+        raise PermissionDenied(
+            f"You can change this {model._meta.verbose_name} only if a case of your team names it, or no case does "
+            "yet: it is shared with other teams' cases."
+        )
+    for name, value in fields.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    return record
