@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test test-fast migrate seed demo-users worker beat bench lint clean
+.PHONY: install run test test-fast migrate seed demo-users worker beat sign-head bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,8 @@ run: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py seed
 	DEBUG=1 $(BIN)/python manage.py demo_users
+	@$(MAKE) --no-print-directory sign-head
+	@echo "Demo mode (DEBUG=1): staff sign in with a password only; with DEBUG off every staff account also needs a TOTP code."
 	@echo "Serving on http://$(HOST)/admin/ (Ctrl-C to stop)"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
 
@@ -37,12 +39,17 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat --loglevel=INFO
 
+# Without beat (the embedded default), sign a tree head by hand: what beat's task does.
+sign-head: install
+	DEBUG=1 $(BIN)/python manage.py shell -c \
+		"from evidence.ledger_tasks import sign_tree_head; print('tree head signed at size', sign_tree_head())"
+
 # Benchmarks (not tests) need PostgreSQL and Redis; these defaults suit the dev machine.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/evidence_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/7
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(BENCH_REDIS_URL)} \
-		SECRET_KEY=$${SECRET_KEY:-bench-only} $(BIN)/python bench/run.py $(BENCH_ARGS)
+		SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key-long-enough-for-the-production-check-01} $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

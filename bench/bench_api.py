@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/evidence_bench")
 os.environ["DATABASE_URL"] = BENCH_URL
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-long-enough-for-the-production-check-01")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")  # plain-HTTP requests, as from behind a TLS proxy
 os.environ["ALLOWED_HOSTS"] = "testserver"
 os.environ.setdefault("CONN_MAX_AGE", "600")  # as production runs: no reconnect per request
 os.environ.setdefault("API_USER_RATE", "100000000/hour")  # the bench is one very busy user
@@ -126,8 +127,8 @@ FILL_SQL = [
 def fill() -> dict:
     from django.contrib.auth.models import Group, User
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import token_create
     from catalogue.models import Case, Team
 
     team_a, _ = Team.objects.get_or_create(slug="bench-a", defaults={"name": "Bench A"})
@@ -138,17 +139,18 @@ def fill() -> dict:
     legal, _ = User.objects.get_or_create(username="bench-legal")
     legal.groups.add(Group.objects.get(name="legal"))
     team_a.members.add(legal)
-    token, _ = Token.objects.get_or_create(user=legal)
+    _, key = token_create(user=legal, name="bench")
     if Case.objects.count() < CASES:
         ids = {"%(team_a)s": team_a.pk, "%(team_b)s": team_b.pk, "%(creator)s": creator.pk}
         with connection.cursor() as cursor:
             # A fill that was cut short starts again from empty tables (this is the
             # bench's own database: the append-only guards stand aside for this alone).
-            guarded = ["evidence_evidenceitem", "evidence_custodyevent", "evidence_lognode", "evidence_treehead"]
+            guarded = ["evidence_evidenceitem", "evidence_custodyevent", "evidence_lognode", "evidence_treehead",
+                       "catalogue_accesslog", "catalogue_accesslogstate"]
             for table in guarded:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             cursor.execute("TRUNCATE catalogue_place, catalogue_actor, catalogue_source, catalogue_case, "
-                           "evidence_evidenceitem, catalogue_accesslog CASCADE")
+                           "evidence_evidenceitem, catalogue_accesslog, catalogue_accesslogstate CASCADE")
             for table in guarded:
                 cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             for sql in FILL_SQL:
@@ -158,7 +160,7 @@ def fill() -> dict:
                 cursor.execute(sql)
                 progress(f"  {sql.split()[2] if sql.startswith('INSERT') else sql.split()[0]}: "
                          f"{time.perf_counter() - started:.1f} s")
-    return {"token": token.key, "legal": legal}
+    return {"token": key, "legal": legal}
 
 
 def percentile(values: list[float], p: float) -> float:

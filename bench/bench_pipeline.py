@@ -74,7 +74,7 @@ def main() -> int:
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     env_update = {
         "DATABASE_URL": urlunsplit(urlsplit(base_url)._replace(path=f"/{db_name}")),
-        "MEDIA_ROOT": media, "CELERY_QUEUE": queue, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-key"),
+        "MEDIA_ROOT": media, "CELERY_QUEUE": queue, "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-only-secret-key-long-enough-for-the-production-check-01"),
         "DEBUG": "0", "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env_update)

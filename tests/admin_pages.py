@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.messages import get_messages
 
 from tests import factories
+from tests.auth_helpers import admin_login
 
 PASSWORD = "correct horse battery staple"
 
@@ -14,7 +15,8 @@ def staff(role: str, team=None, **kwargs):
 
 
 def login(client, user) -> None:
-    assert client.login(username=user.username, password=PASSWORD)
+    """The admin's login form and the second factor, as the person would."""
+    admin_login(client, user, PASSWORD)
 
 
 def payload(page, rows: dict[str, list[dict]] | None = None, **fields) -> dict:

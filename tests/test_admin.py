@@ -10,6 +10,7 @@ from django.urls import reverse
 from catalogue.models import AccessLog, Case, CaseSource, CrimeCategory, Place, VictimCount
 from evidence.models import CustodyEvent, EvidenceItem
 from tests.admin_pages import PASSWORD, form_errors, login, messages_of, payload, staff
+from tests.auth_helpers import verify_second_factor
 from tests.factories import ActorFactory, CaseFactory, PlaceFactory, SourceFactory
 
 ADD_CASE = reverse("admin:catalogue_case_add")
@@ -52,6 +53,7 @@ def test_an_investigator_files_a_case_with_places_sources_and_an_upload(client, 
     response = client.post(reverse("admin:login"),
                            {"username": filer.username, "password": PASSWORD, "next": "/admin/"})
     assert response.status_code == 302
+    verify_second_factor(client, filer)
     page = client.get(ADD_CASE)
     assert page.status_code == 200
     assert page.context["adminform"].form.initial["team"] == team.pk

@@ -46,8 +46,8 @@ def test_an_inactive_user_sees_nothing(cases, legal):
 
 def test_roles_and_teams_are_read_alike_alone_and_with_a_token(db):
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import token_create
     from catalogue.api.authentication import token_with_user
     from catalogue.roles import Access, user_access
 
@@ -57,8 +57,8 @@ def test_roles_and_teams_are_read_alike_alone_and_with_a_token(db):
     second.members.add(user)
     expected = Access(roles=frozenset({"reviewer", "legal"}), team_ids=tuple(sorted([first.pk, second.pk])))
     assert user_access(type(user).objects.get(pk=user.pk)) == expected
-    token = Token.objects.create(user=user)
-    assert token_with_user(token.key).user._access == expected
+    _, key = token_create(user=user)
+    assert token_with_user(key).user._access == expected
     lone = factories.user_with_role("investigator")
     assert user_access(lone) == Access(roles=frozenset({"investigator"}), team_ids=())
     assert token_with_user("0" * 40) is None
@@ -66,8 +66,8 @@ def test_roles_and_teams_are_read_alike_alone_and_with_a_token(db):
 
 def test_a_group_whose_name_merely_contains_a_role_grants_nothing(cases, team):
     from django.contrib.auth.models import Group
-    from rest_framework.authtoken.models import Token
 
+    from accounts.tokens import token_create
     from catalogue.api.authentication import token_with_user
     from catalogue.roles import user_access
 
@@ -75,5 +75,5 @@ def test_a_group_whose_name_merely_contains_a_role_grants_nothing(cases, team):
     team.members.add(user)
     user.groups.add(Group.objects.create(name="observers,legal"))
     assert user_access(type(user).objects.get(pk=user.pk)).roles == frozenset()
-    assert token_with_user(Token.objects.create(user=user).key).user._access.roles == frozenset()
+    assert token_with_user(token_create(user=user)[1]).user._access.roles == frozenset()
     assert not cases_visible_to(type(user).objects.get(pk=user.pk)).exists()
