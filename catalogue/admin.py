@@ -10,13 +10,14 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from catalogue import services
+from accounts.client_address import client_address
+from catalogue import case_changes, services
 from catalogue.admin_forms import CaseAdminForm, PlaceAdminForm
 from catalogue.admin_refusals import (
     ServiceRefusal,
@@ -28,6 +29,7 @@ from catalogue.models import (
     AccessLog,
     Actor,
     Case,
+    CaseChangeRequest,
     CaseSource,
     CrimeCategory,
     Place,
@@ -36,8 +38,15 @@ from catalogue.models import (
     Team,
     VictimCount,
 )
-from catalogue.roles import INVESTIGATOR, REVIEWER, user_has_role
-from catalogue.selectors import cases_visible_to
+from catalogue.roles import INVESTIGATOR, LEGAL, REVIEWER, user_has_role
+from catalogue.selectors import (
+    actors_visible_to,
+    cases_visible_to,
+    places_visible_to,
+    shared_records_changeable_by,
+    shared_records_visible_to,
+    sources_visible_to,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -61,8 +70,32 @@ class TeamAdmin(admin.ModelAdmin):
     filter_horizontal = ["members"]
 
 
+class SharedRecordAdminMixin:
+    """Actors, places and sources follow the cases that use them (catalogue.selectors):
+    hidden where only hidden cases use them (the changelist, the autocomplete
+    widgets, the change page), and changed by investigators only where their team uses them."""
+
+    def get_queryset(self, request):
+        return shared_records_visible_to(request.user, self.model)
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or shared_records_changeable_by(request.user, self.model).filter(pk=obj.pk).exists()
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if change:
+                services.shared_record_update(actor=request.user, record=obj)  # the form has set the new values
+            else:
+                obj.full_clean()
+                obj.save()
+        except (ValidationError, PermissionDenied) as exc:
+            raise ServiceRefusal(exc) from exc
+
+
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(SharedRecordAdminMixin, ServiceRefusalMixin, admin.ModelAdmin):
     form = PlaceAdminForm
     list_display = ["name", "admin_area", "country", "precision", "latitude", "longitude"]
     list_filter = ["country", "precision"]
@@ -81,7 +114,7 @@ class PlaceAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save()  # the ModelForm has run the model's full_clean
+            super().save_model(request, obj, form, change)
             return
         fields = {name: value for name, value in form.cleaned_data.items() if name in {f.name for f in Place._meta.fields}}
         try:
@@ -102,24 +135,30 @@ class CrimeCategoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(SharedRecordAdminMixin, ServiceRefusalMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "affiliation"]
     list_filter = ["kind"]
     search_fields = ["name", "affiliation"]
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SharedRecordAdminMixin, ServiceRefusalMixin, admin.ModelAdmin):
     list_display = ["name", "kind"]
     list_filter = ["kind"]
     search_fields = ["name", "description"]
 
 
 class VisibleCaseRowsMixin:
-    """Inline rows of a case go through the one visibility rule, like the case itself."""
+    """Inline rows of a case go through the one visibility rule, like the case itself,
+    and name only sources the user may see."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["queryset"] = sources_visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CaseSourceInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.TabularInline):
@@ -168,12 +207,38 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         readonly = ["created_by", "created_at", "updated_at"]
         if obj is None:
             return readonly + ["status"]  # a case starts as reported; review moves it on
-        readonly += ["reference", "team"]
+        readonly += ["reference"]
         if not can_set_status(request.user):
             readonly.append("status")
         if not (request.user.is_superuser or user_has_role(request.user, INVESTIGATOR)):
-            readonly += self.DESCRIPTIVE  # reviewers change the status only
+            readonly += [*self.DESCRIPTIVE, "team"]  # reviewers change the status only
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not (request.user.is_superuser or user_has_role(request.user, INVESTIGATOR)):
+            return fieldsets
+        access = dict(fieldsets)["Access"]
+        return [*fieldsets[:-1], ("Access", {**access, "fields": [*access["fields"], "change_reason"],
+                                             "description": case_changes.REVIEW_NOTE})]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if "change_reason" not in flatten_fieldsets(self.get_fieldsets(request, obj)):
+            form.base_fields.pop("change_reason", None)  # a declared field: only where it is asked for
+        if obj is not None and "team" in form.base_fields:
+            form.base_fields["team"].required = False  # left blank: the owning team stays
+            form.base_fields["team"].help_text = ("Another team is a request, which takes effect when another "
+                                                  "reviewer approves it.")
+        return form
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Only shared records the user may see can be picked or posted.
+        if db_field.name == "places":
+            kwargs["queryset"] = places_visible_to(request.user)
+        elif db_field.name == "perpetrators":
+            kwargs["queryset"] = actors_visible_to(request.user)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -183,7 +248,10 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         return initial
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "team" and not request.user.is_superuser:
+        filing = request.resolver_match is None or not request.resolver_match.url_name.endswith("_change")
+        if db_field.name == "team" and filing and not request.user.is_superuser:
+            # A new case belongs to one of the filer's teams; a move to any team is asked for
+            # on the change page, and waits for a reviewer (catalogue.case_changes).
             kwargs["queryset"] = request.user.teams.all()
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -211,14 +279,29 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
                 obj._state.adding = False
                 obj._state.db = case._state.db
                 return
-            stored_status = Case.objects.values_list("status", flat=True).get(pk=obj.pk)
+            # The form has written its values onto obj: put back what moves only through its own service
+            # (status: case_set_status; a lower sensitivity or another team: a reviewed request).
+            obj.status, obj.sensitivity, obj.team_id = (
+                Case.objects.values_list("status", "sensitivity", "team_id").get(pk=obj.pk)
+            )
             new_status = data["status"] if "status" in form.changed_data else None
-            obj.status = stored_status  # status moves only through case_set_status
-            changes = {name: data[name] for name in form.changed_data if name in self.DESCRIPTIVE}
+            changes = {name: data[name] for name in form.changed_data if name in [*self.DESCRIPTIVE, "team"]}
             if "categories" in changes:
                 changes["categories"] = [c.code for c in changes["categories"]]
+            changes, asked = case_changes.split_reviewed(obj, changes)
             if changes:
                 services.case_update(actor=request.user, case=obj, **changes)
+            if asked:
+                try:
+                    change = case_changes.case_request_change(
+                        actor=request.user, case=obj, reason=data.get("change_reason", ""), **asked)
+                except ValidationError as exc:
+                    raise ValidationError({("change_reason" if k == "reason" else k): v
+                                           for k, v in exc.message_dict.items()}) from exc
+                except case_changes.StateConflict as exc:
+                    raise ValidationError({"change_reason": str(exc)}) from exc
+                messages.warning(request, f"{change.describe().capitalize()}: asked for as change request "
+                                          f"{change.pk}. It takes effect once another reviewer approves it.")
             if new_status:
                 try:
                     services.case_set_status(actor=request.user, case=obj, status=new_status)
@@ -252,7 +335,7 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             case = self.get_object(request, unquote(object_id))
             if case is not None and self.has_view_or_change_permission(request, case):
                 services.access_log_record(user=request.user, case=case, via="admin",
-                                           remote_addr=request.META.get("REMOTE_ADDR"))
+                                           remote_addr=client_address(request))
         return super().change_view(request, object_id, form_url, extra_context)
 
     # Edit history is for reading: a revert would bypass the services, and a
@@ -280,8 +363,9 @@ admin.site.register(Case, CaseAdmin)
 class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who read which case: for superusers only."""
 
-    list_display = ["at", "user", "case", "via", "action", "reason", "remote_addr"]
+    list_display = ["seq", "at", "user", "case", "via", "action", "reason", "remote_addr"]
     list_filter = ["via", "action"]
+    actions = None  # no bulk delete, whatever the permissions say
     list_select_related = ["user", "case"]
     search_fields = ["case__reference", "user__username"]
     date_hierarchy = "at"
@@ -357,9 +441,73 @@ class ProtectedPersonAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             if reason:
                 identity = services.protected_person_reveal(
                     actor=request.user, person=obj, reason=reason, via="admin",
-                    remote_addr=request.META.get("REMOTE_ADDR"),
+                    remote_addr=client_address(request),
                 )
                 shown = "; ".join(f"{k}: {v}" for k, v in identity.items())
                 messages.warning(request, f"{obj.pseudonym} is {shown}. This reveal has been logged.")
         except (ValidationError, PermissionDenied) as exc:
             raise ServiceRefusal(exc) from exc
+
+
+@admin.register(CaseChangeRequest)
+class CaseChangeRequestAdmin(admin.ModelAdmin):
+    """Requests to lower a case's sensitivity or move it to another team: read by the roles,
+    decided by a reviewer other than the requester (the actions below, through catalogue.case_changes)."""
+
+    list_display = ["id", "case", "describe", "state", "requested_by", "requested_at", "reason", "decided_by",
+                    "decided_at"]
+    list_filter = ["state"]
+    list_select_related = ["case", "requested_by", "decided_by", "from_team", "team"]
+    search_fields = ["case__reference", "reason"]
+    readonly_fields = ["case", "state", "from_sensitivity", "sensitivity", "from_team", "team", "reason",
+                       "requested_by", "requested_at", "decided_by", "decided_at", "decision_note"]
+    actions = ["approve_selected", "reject_selected"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return user.is_active and user.is_staff and (user.is_superuser or any(
+            user_has_role(user, role) for role in (INVESTIGATOR, REVIEWER, LEGAL)))
+
+    def has_add_permission(self, request):
+        return False  # asked for on the case's own page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not can_set_status(request.user):
+            actions.pop("approve_selected", None)
+            actions.pop("reject_selected", None)
+        return actions
+
+    @admin.display(description="change")
+    def describe(self, obj):
+        return obj.describe()
+
+    def _decide(self, request, queryset, decide, verb: str) -> None:
+        for change in queryset.select_related("case", "requested_by"):
+            try:
+                decide(actor=request.user, request=change)
+            except (ValidationError, PermissionDenied, case_changes.StateConflict) as exc:
+                text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                messages.error(request, f"Change request {change.pk} ({change.case.reference}): {text}")
+            else:
+                messages.success(request, f"Change request {change.pk} ({change.case.reference}) {verb}.")
+
+    @admin.action(description="Approve the selected changes (never your own request)")
+    def approve_selected(self, request, queryset):
+        self._decide(request, queryset, case_changes.case_change_approve, "approved and applied")
+
+    @admin.action(description="Reject the selected changes")
+    def reject_selected(self, request, queryset):
+        self._decide(request, queryset, case_changes.case_change_reject, "rejected")

@@ -53,6 +53,12 @@ class PlaceAdminForm(forms.ModelForm):
 
 
 class CaseAdminForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Reason for a lower sensitivity or new team",
+        help_text="Needed when you lower the sensitivity or move the case to another team: the reviewer who "
+                  "approves the change reads it, and the record keeps it.",
+    )
+
     class Meta:
         model = Case
         fields = "__all__"

@@ -9,9 +9,10 @@ from collections import defaultdict
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from catalogue.models import Actor, Case, CaseSource, CrimeCategory, Place, Source, VictimCount
+from catalogue.roles import INVESTIGATOR, user_access
 from catalogue.visibility import VisibleTo
 
 
@@ -111,3 +112,62 @@ def case_detail_facts(case: Case) -> dict[str, list]:
     return {
         name: list(model.objects.raw(sql, [case.pk])) for name, (model, sql) in _detail_statements().items()
     }
+
+
+# --- shared records: actors, places and sources follow the cases that use them ---------
+
+
+def _links(model: type) -> list[tuple[type, str]]:
+    """The rows that tie a shared record to a case: (model with a `case` key, column naming the record)."""
+    if model is Actor:
+        return [(Case.perpetrators.through, "actor_id")]
+    if model is Place:
+        # A capture place hangs off an item, and so off the item's case (evidence is
+        # reached through the reverse relation: catalogue does not import it).
+        return [(Case.places.through, "place_id"), (Case._meta.get_field("evidence").related_model, "capture_place_id")]
+    if model is Source:
+        return [(CaseSource, "source_id"), (VictimCount, "source_id")]
+    raise ValueError(f"{model.__name__} is not a shared record.")
+
+
+def _used(model: type, **case_filter) -> Q:
+    """The record is used by a case matching `case_filter` (a Q or lookups, given as `rule`)."""
+    rule = case_filter.pop("rule", None)
+    used = Q()
+    for link, column in _links(model):
+        rows = link.objects.filter(**{column: OuterRef("pk")}, **case_filter)
+        used |= Q(Exists(rows.filter(rule() if rule else Q())))
+    return used
+
+
+def shared_records_visible_to(user: AbstractBaseUser, model: type) -> QuerySet:
+    """The actors, places or sources `user` may see: those used by a case they may
+    see, and those no case uses yet (to be picked for a first case). A record used
+    only by cases hidden from them is hidden too. Superusers see all."""
+    if case_visibility(user) is None:
+        return model.objects.all()
+    return model.objects.filter(_used(model, rule=lambda: case_visibility(user, "case__")) | ~_used(model))
+
+
+def shared_records_changeable_by(user: AbstractBaseUser, model: type) -> QuerySet:
+    """The records `user` may change: investigators, where their team uses the record
+    (or no case uses it yet), among those they may see; superusers, all."""
+    if case_visibility(user) is None:
+        return model.objects.all()
+    access = user_access(user)
+    if INVESTIGATOR not in access.roles:
+        return model.objects.none()
+    own_team = _used(model, case__team_id__in=access.team_ids) if access.team_ids else Q(pk__in=[])
+    return shared_records_visible_to(user, model).filter(own_team | ~_used(model))
+
+
+def actors_visible_to(user: AbstractBaseUser) -> QuerySet[Actor]:
+    return shared_records_visible_to(user, Actor)
+
+
+def places_visible_to(user: AbstractBaseUser) -> QuerySet[Place]:
+    return shared_records_visible_to(user, Place)
+
+
+def sources_visible_to(user: AbstractBaseUser) -> QuerySet[Source]:
+    return shared_records_visible_to(user, Source)

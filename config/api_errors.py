@@ -49,8 +49,15 @@ def _django_validation_errors(exc: django_exceptions.ValidationError) -> dict[st
 
 def _translate(exc: Exception) -> Exception:
     """Domain and Django exceptions as DRF ones (which carry a status)."""
-    from evidence.services import UploadTooLarge  # noqa: PLC0415 - config imports apps lazily
+    from catalogue.case_changes import StateConflict  # noqa: PLC0415 - config imports apps lazily
+    from evidence.services import UploadTooLarge  # noqa: PLC0415
 
+    if isinstance(exc, StateConflict):
+        return Conflict(str(exc))
+    if isinstance(exc, RecursionError):
+        # Only a parser can get this deep on our inputs (a body nested past the interpreter's
+        # limit); config.api_parsers refuses such bodies first, this covers any other parser.
+        return exceptions.ParseError("The request body is nested too deeply.")
     if isinstance(exc, UploadTooLarge):
         messages = _django_validation_errors(exc)
         detail = "; ".join(m for ms in messages.values() for m in ms) if isinstance(messages, dict) else "; ".join(messages)
@@ -155,4 +162,8 @@ def add_error_responses(result: dict, generator, request, public) -> dict:
                 operation["responses"].setdefault(
                     code, {"description": description, "content": {"application/json": {"schema": ref}}}
                 )
+            # An error a view documents by description alone (409, 416, ...) has this body too.
+            for code, response in operation["responses"].items():
+                if str(code).startswith("4") and "content" not in response:
+                    response["content"] = {"application/json": {"schema": ref}}
     return result

@@ -25,6 +25,13 @@ if not SECRET_KEY:
             "development run, which uses a throwaway key)."
         )
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
+# Signed cursors, sessions, password-reset links and CSRF all rest on this key:
+# a short one could be guessed offline from any signed value we hand out.
+if not DEBUG and len(SECRET_KEY) < 50:
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is {len(SECRET_KEY)} characters long; with DEBUG off it must be at least 50 "
+        "random characters, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
@@ -40,10 +47,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by us (no CDN, so the CSP holds)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "simple_history",
+    "accounts",
     "catalogue",
     "evidence",
     "seeds",
@@ -51,13 +62,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.nul_bytes.RefuseNulBytesMiddleware",  # before sessions and auth: their lookups would choke on it
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.second_factor.AdminSecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a flagged lockout into the 429
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -86,10 +102,48 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "timeout": 30}
     )
     # Tests that exercise concurrent writers need a file, not a shared in-memory database.
-    DATABASES["default"].setdefault("TEST", {"NAME": str(BASE_DIR / "var" / "test.sqlite3")})
+    # tests/conftest.py makes its folder, so a fresh clone's `make test` works.
+    DATABASES["default"].setdefault(
+        "TEST", {"NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "var" / "test.sqlite3"))}
+    )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# How many reverse proxies in front of us append to X-Forwarded-For. The client
+# address (for the login lockout, the API throttles and the access log) is read
+# from that many entries from the right; 0 means REMOTE_ADDR alone, so a client's
+# own X-Forwarded-For header counts for nothing (accounts/client_address.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sign-in lockout (django-axes), on the admin login and POST /api/v1/auth/token/:
+# this many failures for one username, or from one client address, locks it for
+# the cool-off; while locked even the right password is refused.
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one alone locks
+AXES_CLIENT_IP_CALLABLE = "accounts.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# A success does not wipe the failures: axes would wipe every failure from that address,
+# so one valid account would let its holder guess other accounts' passwords without end.
+AXES_RESET_ON_SUCCESS = False
+# A failure while locked does not extend the lock: an attacker could otherwise keep
+# a victim's account locked for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"  # shared by every process
+AXES_VERBOSE = False
+
+# The admin's second factor (accounts/second_factor.py) is required whenever DEBUG is off.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Evidence catalogue")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the device admin never shows a TOTP secret
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -187,6 +241,11 @@ EVIDENCE_ORPHAN_UPLOAD_HOURS = env.int("EVIDENCE_ORPHAN_UPLOAD_HOURS", default=2
 # Networks fetched even though private (e.g. an internal archive), in CIDR form.
 EVIDENCE_FETCH_ALLOW_NETWORKS = env.list("EVIDENCE_FETCH_ALLOW_NETWORKS", default=[])
 EVIDENCE_FETCH_MAX_REDIRECTS = env.int("EVIDENCE_FETCH_MAX_REDIRECTS", default=5)
+# Quotas on what any role can make the service do (issue 9): court packages a user may ask
+# for in 24 hours (one per case runs at a time), and verifications of one item per minute
+# (each appends a custody entry and a log leaf).
+EVIDENCE_EXPORTS_PER_DAY = env.int("EVIDENCE_EXPORTS_PER_DAY", default=20)
+EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE = env.int("EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE", default=2)
 # A metadata parser (Pillow, pypdf, hachoir) still running after this many seconds is
 # stopped, and the item sealed with its metadata marked as not parsed.
 EVIDENCE_METADATA_TIMEOUT = env.float("EVIDENCE_METADATA_TIMEOUT", default=60.0)
@@ -209,10 +268,18 @@ CELERY_BEAT_SCHEDULE = {
 # Task modules besides each app's tasks.py that workers must load.
 CELERY_IMPORTS = ["evidence.ledger_tasks", "evidence.export_tasks"]
 # Periodic tasks (`celery -A config beat`). Add entries; don't replace the dict.
+# The one signer: beat asks a worker for a new tree head this often (signed only
+# if the log has grown); web requests never sign, they serve the latest head.
+LEDGER_HEAD_INTERVAL_SECONDS = env.float("LEDGER_HEAD_INTERVAL_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE |= {
     "ledger-sign-tree-head": {
         "task": "evidence.ledger_tasks.sign_tree_head",
-        "schedule": env.float("LEDGER_HEAD_INTERVAL_SECONDS", default=300.0),
+        "schedule": LEDGER_HEAD_INTERVAL_SECONDS,
+    },
+    # Heads the TSA could not stamp when they were signed (it was down) are stamped later.
+    "ledger-stamp-pending-heads": {
+        "task": "evidence.ledger_tasks.stamp_pending_heads",
+        "schedule": env.float("LEDGER_TSA_RETRY_SECONDS", default=600.0),
     },
 }
 # An export job refreshes its claim after each item it packs; one quiet for this
@@ -232,7 +299,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated API call is then a 401 with WWW-Authenticate.
         "catalogue.api.authentication.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",  # the browsable API
+        "catalogue.api.authentication.VerifiedSessionAuthentication",  # the browsable API
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -242,6 +309,12 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["catalogue.api.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "catalogue.api.pagination.SignedCursorPagination",
+    # A JSON body is one object, nested 32 deep at most (a deeper one is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["catalogue.api.throttling.UserRateThrottle"],  # one atomic count per request
     # Throttle counts live in the default cache (CACHE_URL: Redis in production).
@@ -258,12 +331,17 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read, download, verify and export evidence with its custody record.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs need a signed-in user (token or session) unless DEBUG is on.
+    "SERVE_PERMISSIONS": ["accounts.permissions.SignedInUnlessDebug"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "EvidenceKindEnum": "evidence.models.EvidenceItem.Kind",
         "ActorKindEnum": "catalogue.models.Actor.Kind",
         "SourceKindEnum": "catalogue.models.Source.Kind",
+        "SensitivityEnum": "catalogue.models.Case.Sensitivity",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -277,6 +355,18 @@ LEDGER_SIGNING_KEY = env.str("LEDGER_SIGNING_KEY", default="")
 LEDGER_SIGNING_KEY_FILE = env.path(
     "LEDGER_SIGNING_KEY_FILE", default=BASE_DIR / "var" / "ledger-signing-key.pem"
 )
+# Every public-key PEM in this folder is trusted to check tree heads, looked up by
+# key id; the signer adds its own. Web hosts need only this, never the private key.
+# Keep a retired key's PEM here after a rotation: the heads it signed still verify.
+LEDGER_PUBLIC_KEYS_DIR = env.path("LEDGER_PUBLIC_KEYS_DIR", default=BASE_DIR / "var" / "ledger-keys")
+# Each signed head is also written here (<tree size, 10 digits>.json, never
+# overwritten), for a witness to copy away; "" turns it off.
+LEDGER_WITNESS_DIR = env.str("LEDGER_WITNESS_DIR", default=str(BASE_DIR / "var" / "witness"))
+# An RFC 3161 Time-Stamping Authority for the heads ("" = none), the CA
+# certificate(s) its tokens are checked against, and how long to wait for it.
+LEDGER_TSA_URL = env.str("LEDGER_TSA_URL", default="")
+LEDGER_TSA_CA_FILE = env.str("LEDGER_TSA_CA_FILE", default="")
+LEDGER_TSA_TIMEOUT = env.float("LEDGER_TSA_TIMEOUT", default=10.0)
 
 # Identities of victims, witnesses and human sources are encrypted with these
 # Fernet keys (newest first); without any, a key file is made on first use.
@@ -290,7 +380,51 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
+# Admin sessions end after this many seconds without a request (each request
+# starts the count again), not Django's two weeks.
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Security headers on every response (SecurityMiddleware, XFrameOptionsMiddleware, django-csp).
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Scripts only from our own origin (the admin's and Swagger UI's static files), so
+# an uploaded HTML file could not run script here even if a browser rendered it.
+# Inline styles are allowed: the admin and Swagger UI set style attributes.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only. Behind a proxy that terminates TLS, SECURE_PROXY_SSL_HEADER above
+    # tells us the original scheme; a proxy that already redirects may set
+    # SECURE_SSL_REDIRECT=0. The health checks answer plain HTTP for load balancers.
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preloading is a request to browser vendors that is slow to undo, so it is the
+    # operator's decision (SECURE_HSTS_PRELOAD=1), and check --deploy is not asked to nag about it.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]

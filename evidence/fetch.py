@@ -62,15 +62,82 @@ def _allowed_networks() -> list[ipaddress._BaseNetwork]:
     return [ipaddress.ip_network(n, strict=False) for n in settings.EVIDENCE_FETCH_ALLOW_NETWORKS]
 
 
-def check_address(address: str) -> None:
+# IPv6 prefixes whose addresses carry an IPv4 address in their last 32 bits: a
+# packet to one reaches that IPv4 address through a translator (NAT64, RFC 6052
+# and RFC 8215) or is the deprecated IPv4-compatible form (::a.b.c.d, RFC 4291).
+_IPV4_IN_LOW_BITS = [ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("::/96")]
+# RFC 8215's local-use NAT64 prefix: it may put the IPv4 address anywhere (and is
+# never a public destination), so it is refused whole.
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, if it is one of the forms that carry one:
+    IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d),
+    6to4 (2002:AABB:CCDD::) or Teredo (2001::/32, the client's address)."""
+    if ip.ipv4_mapped:
+        return ip.ipv4_mapped
+    if ip.sixtofour:
+        return ip.sixtofour
+    if ip.teredo:
+        return ip.teredo[1]
+    if any(ip in net for net in _IPV4_IN_LOW_BITS) and int(ip) > 1:  # ::, ::1 are themselves
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
+def address_refusal(address: str) -> str | None:
+    """Why a fetch from `address` is refused, or None if it is allowed. Pure: decides, connects to nothing."""
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    if settings.EVIDENCE_FETCH_ALLOW_PRIVATE or any(ip in net for net in _allowed_networks()):
-        return
-    if not ip.is_global or ip.is_multicast:
-        kind = "loopback" if ip.is_loopback else "link-local" if ip.is_link_local else "private or reserved"
-        raise FetchError(f"Refused to fetch from {ip}: a {kind} address.")
+    allowed = _allowed_networks()
+    if settings.EVIDENCE_FETCH_ALLOW_PRIVATE or any(ip in net for net in allowed):
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return f"Refused to fetch from {ip}: a local-use NAT64 address (64:ff9b:1::/48)."
+        if ip.is_site_local:
+            return f"Refused to fetch from {ip}: a site-local address (fec0::/10)."
+        inner = embedded_ipv4(ip)
+        if inner is not None:
+            # Judged by where the packet ends up, the IPv4 address inside; and, unless it is
+            # only an IPv4 address written as IPv6 (mapped), by the prefix too (Teredo is not global).
+            if any(inner in net for net in allowed):
+                return None
+            why = _non_public(inner)
+            if why:
+                return f"Refused to fetch from {ip}: it carries {inner}, {why}."
+            if ip.ipv4_mapped:
+                return None
+    why = _non_public(ip)
+    return f"Refused to fetch from {ip}: {why}." if why else None
+
+
+def _non_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    if ip.is_global and not ip.is_multicast:
+        return None
+    kind = "loopback" if ip.is_loopback else "link-local" if ip.is_link_local else "private or reserved"
+    return f"a {kind} address"
+
+
+def check_address(address: str) -> None:
+    refusal = address_refusal(address)
+    if refusal:
+        raise FetchError(refusal)
+
+
+def url_has_credentials(url: str) -> bool:
+    """True if `url` carries a user name or password (https://user:pass@host/...)."""
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        return False
+    return "@" in netloc
+
+
+def without_credentials(url: str) -> str:
+    """`url` with any user name and password taken out, for the record."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]).geturl()
 
 
 def resolve(host: str, port: int) -> str:
@@ -95,6 +162,10 @@ def fetch(url: str, *, progress: Callable[[int], Any] | None = None) -> Fetched:
     current = url
     for _ in range(settings.EVIDENCE_FETCH_MAX_REDIRECTS + 1):
         parts = urlsplit(current)
+        if url_has_credentials(current):
+            # Filing refuses them; a redirect could still bring some, and hops are recorded for ever.
+            raise FetchError(f"Refused to follow {without_credentials(current)}: the address carries credentials.",
+                             hops=hops)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"Only http and https URLs can be fetched, not {current!r}.", hops=hops)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -108,7 +179,7 @@ def fetch(url: str, *, progress: Callable[[int], Any] | None = None) -> Fetched:
         hops.append(hop)
         if response.status in REDIRECTS and response.headers.get("location"):
             current = urljoin(current, response.headers["location"])
-            hop["location"] = current
+            hop["location"] = without_credentials(current)
             response.release_conn()
             pool.close()
             continue

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 
+from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
 from evidence.models import EvidenceItem
 
@@ -51,6 +52,13 @@ class EvidenceFilingForm(forms.ModelForm):
                 f"the limit is {limit} bytes ({filesizeformat(limit)})."
             )
         return upload
+
+    def clean_source_url(self) -> str:
+        value = self.cleaned_data.get("source_url") or ""
+        if url_has_credentials(value):
+            raise ValidationError("The URL carries a user name or password (user:pass@host): give the address "
+                                  "without them. Media behind a login is filed as an upload or a reference.")
+        return value
 
     def clean_declared_sha256(self) -> str:
         value = (self.cleaned_data.get("declared_sha256") or "").strip()

@@ -15,6 +15,7 @@ from catalogue.models import Case, Place
 from catalogue.roles import INVESTIGATOR, user_has_role
 from evidence import storage
 from evidence.custody import custody_append
+from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
 from evidence.models import CustodyEvent, EvidenceItem
 
@@ -69,6 +70,11 @@ def evidence_register(
     errors: dict[str, str] = {}
     if file is None and not source_url and not held_by:
         errors["file"] = "Attach a file, give a source URL, or say who holds the original (a reference)."
+    if source_url and url_has_credentials(source_url):
+        # Refused, not stripped: the custody log would keep the password for ever, and a
+        # silently changed URL is not the one the investigator gave.
+        errors["source_url"] = ("The URL carries a user name or password (user:pass@host). Give the address "
+                                "without them; media behind a login is filed as an upload or a reference.")
     if declared_sha256:
         try:
             declared_sha256 = normalise_sha256(declared_sha256)

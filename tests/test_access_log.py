@@ -109,6 +109,7 @@ def test_export_requests_are_chained(legal, team, investigator, eager_celery, dj
         ("read", "api", legal.pk, case.pk), ("export", "api", legal.pk, case.pk),
     ]
     assert str(response.json()["id"]) in entries[1].reason
+    assert entries[1].remote_addr == "127.0.0.1"  # from where, as for reads
     assert_chained(entries)
 
 

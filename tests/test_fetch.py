@@ -211,3 +211,98 @@ def test_it_refuses_a_host_if_any_of_its_addresses_is_private(settings, monkeypa
     monkeypatch.setattr(fetch.socket, "getaddrinfo", lambda *a, **k: answers)  # DNS is outside this machine
     with pytest.raises(fetch.FetchError, match="10.0.0.1"):
         fetch.resolve("rebind.example", 80)
+
+
+# IPv6 forms that carry an IPv4 address are judged by it. These call the guard's decision
+# directly: nothing here opens a connection (this machine routes IPv6, and a wrong "allow"
+# would send a packet out).
+@pytest.mark.parametrize(("address", "reason"), [
+    ("64:ff9b::7f00:1", "carries 127.0.0.1, a loopback"),  # NAT64 (RFC 6052)
+    ("64:ff9b::a9fe:a9fe", "carries 169.254.169.254, a link-local"),
+    ("64:ff9b::a00:1", "carries 10.0.0.1, a private"),
+    ("64:ff9b:1::a00:1", "local-use NAT64"),  # RFC 8215
+    ("2002:a9fe:a9fe::", "carries 169.254.169.254, a link-local"),  # 6to4
+    ("2002:7f00:1::1", "carries 127.0.0.1, a loopback"),
+    ("::127.0.0.1", "carries 127.0.0.1, a loopback"),  # IPv4-compatible
+    ("::10.0.0.1", "carries 10.0.0.1"),
+    ("::ffff:127.0.0.1", "carries 127.0.0.1, a loopback"),  # IPv4-mapped
+    ("::ffff:169.254.169.254", "carries 169.254.169.254"),
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "carries 192.0.2.45"),  # Teredo
+    ("fec0::1", "site-local"),
+    ("fec0:1:2:3::4", "site-local"),
+])
+def test_it_judges_an_ipv6_address_by_the_ipv4_address_inside(settings, address, reason):
+    settings.EVIDENCE_FETCH_ALLOW_PRIVATE = False
+    settings.EVIDENCE_FETCH_ALLOW_NETWORKS = []
+    refusal = fetch.address_refusal(address)
+    assert refusal is not None and reason in refusal
+    with pytest.raises(fetch.FetchError, match=reason.split(",")[0]):
+        fetch.check_address(address)
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "::8.8.8.8",
+                                     "2606:2800:220:1:248:1893:25c8:1946"])
+def test_it_allows_ipv6_forms_of_public_ipv4_addresses(settings, address):
+    settings.EVIDENCE_FETCH_ALLOW_PRIVATE = False
+    settings.EVIDENCE_FETCH_ALLOW_NETWORKS = []
+    assert fetch.address_refusal(address) is None
+
+
+def test_an_allowed_ipv4_network_allows_its_ipv6_forms(settings):
+    settings.EVIDENCE_FETCH_ALLOW_PRIVATE = False
+    settings.EVIDENCE_FETCH_ALLOW_NETWORKS = ["127.0.0.1/32"]
+    assert fetch.address_refusal("::ffff:127.0.0.1") is None
+    assert fetch.address_refusal("64:ff9b::7f00:2") is not None
+
+
+def test_a_name_resolving_to_an_ipv6_form_of_a_private_address_is_refused(settings, monkeypatch):
+    settings.EVIDENCE_FETCH_ALLOW_PRIVATE = False
+    settings.EVIDENCE_FETCH_ALLOW_NETWORKS = []
+    answers = [(10, 1, 6, "", ("64:ff9b::a9fe:a9fe", 80, 0, 0))]
+    monkeypatch.setattr(fetch.socket, "getaddrinfo", lambda *a, **k: answers)  # DNS is outside this machine
+    with pytest.raises(fetch.FetchError, match="169.254.169.254"):
+        fetch.resolve("metadata.example", 80)
+
+
+CREDENTIALED = ["https://user:secret@example.org/video.mp4", "https://user@example.org/x",
+                "http://:secret@example.org/", "https://a%40b:p%3Ass@example.org/"]
+
+
+@pytest.mark.parametrize("url", CREDENTIALED)
+def test_a_source_url_with_credentials_is_refused_at_filing_and_nothing_is_stored(case, investigator, url):
+    from django.core.exceptions import ValidationError
+
+    from evidence.models import CustodyEvent
+
+    with pytest.raises(ValidationError) as refused:
+        evidence_register(actor=investigator, case=case, kind="video", title="Online", source_url=url)
+    assert "user name or password" in refused.value.message_dict["source_url"][0]
+    assert not EvidenceItem.objects.exists() and not CustodyEvent.objects.exists()
+
+
+def test_the_api_refuses_a_source_url_with_credentials(case, investigator):
+    from evidence.models import CustodyEvent
+    from tests.api.helpers import client_for
+
+    response = client_for(investigator).post("/api/v1/evidence/", {
+        "case": case.reference, "kind": "video", "title": "Online", "source_url": CREDENTIALED[0]}, format="json")
+    assert response.status_code == 400
+    assert "source_url" in response.json()["errors"]
+    assert "secret" not in response.content.decode()
+    assert not EvidenceItem.objects.exists() and not CustodyEvent.objects.exists()
+
+
+def test_the_admin_filing_form_refuses_a_source_url_with_credentials(db):
+    from evidence.forms import EvidenceFilingForm
+
+    form = EvidenceFilingForm(data={"kind": "video", "title": "Online", "source_url": CREDENTIALED[0]})
+    assert not form.is_valid()
+    assert "user name or password" in form.errors["source_url"][0]
+
+
+def test_a_redirect_to_an_address_with_credentials_is_refused_and_not_recorded(server, fetch_url):
+    server.routes["/to-credentials"] = redirect(f"http://user:secret@{server.removeprefix('http://')}/photo.jpg")
+    item = fetch_url(f"{server}/to-credentials")
+    assert item.state == "failed" and "carries credentials" in item.error
+    assert "secret" not in str(list(item.custody.values_list("details", flat=True)))
+    assert "secret" not in item.error

@@ -74,10 +74,16 @@ class FilterSet(django_filters.FilterSet):
         return cls._narrowed[names]
 
 
+def is_small_number(value: str) -> bool:
+    """ASCII digits that fit a database id. str.isdigit() alone also passes "²" (which int()
+    refuses) and 5,000-digit strings (which int() refuses too): those are names, then."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def _id_or_name(value: str, prefix: str = "") -> Q:
     """A related row by its numeric id, or by name (case-insensitive, part of the name)."""
     value = value.strip()
-    if value.isdigit():
+    if is_small_number(value):
         return Q(**{f"{prefix}id": int(value)})
     return Q(**{f"{prefix}name__icontains": value})
 
@@ -119,7 +125,7 @@ class CaseFilter(FilterSet):
     def filter_place(self, queryset, name, value):
         value = value.strip()
         through = Case.places.through
-        if value.isdigit():
+        if is_small_number(value):
             match = Q(place_id=int(value))
         else:
             match = Q(place__name__icontains=value) | Q(place__aliases__icontains=value)

@@ -53,7 +53,7 @@ class SignedCursorPagination(CursorPagination):
 
     def decode_cursor(self, request) -> Cursor | None:
         token = request.query_params.get(self.cursor_query_param)
-        if token is None:
+        if not token:  # absent, or empty (`?cursor=`, as a form leaves it): the first page
             return None
         try:
             offset, reverse, position, ordering = signing.loads(token, salt=_SALT)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from catalogue.models import Actor, Case, CaseSource, CrimeCategory, Place, Team, VictimCount
+from catalogue.models import Actor, Case, CaseChangeRequest, CaseSource, CrimeCategory, Place, Team, VictimCount
 
 
 class StrictFieldsMixin:
@@ -244,3 +244,46 @@ class CaseWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     places = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all(), many=True, required=False)
     categories = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
     perpetrators = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all(), many=True, required=False)
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, write_only=True,
+        help_text="Why: needed when a change lowers the sensitivity or moves the case to another team "
+                  "(such a change waits for a second reviewer).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.context.get("user")
+        if user is not None:
+            # Only shared records the user may see can be named: an id is not a way round the rule.
+            from catalogue.selectors import actors_visible_to, places_visible_to
+
+            self.fields["places"].child_relation.queryset = places_visible_to(user)
+            self.fields["perpetrators"].child_relation.queryset = actors_visible_to(user)
+
+
+class CaseChangeRequestSerializer(serializers.ModelSerializer):
+    """A request to lower a case's sensitivity or move it to another team, and its decision."""
+
+    case = serializers.CharField(source="case.reference", read_only=True)
+    from_team = serializers.CharField(source="from_team.slug", read_only=True)
+    team = serializers.CharField(source="team.slug", read_only=True, allow_null=True)
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.get_username", read_only=True, allow_null=True)
+    sensitivity = serializers.CharField(read_only=True, help_text="The sensitivity asked for; blank: unchanged.")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CaseChangeRequest
+        fields = [
+            "id", "url", "case", "state", "from_sensitivity", "sensitivity", "from_team", "team", "reason",
+            "requested_by", "requested_at", "decided_by", "decided_at", "decision_note",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, change: CaseChangeRequest) -> str:
+        return f"{api_base(self.context)}cases/{change.case.reference}/changes/{change.pk}/"
+
+
+class ChangeDecisionSerializer(StrictFieldsMixin, serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000,
+                                 help_text="Why, for the record.")

@@ -10,10 +10,45 @@ windows with one atomic increment (Redis INCR; LocMemCache under its lock).
 
 from __future__ import annotations
 
+import time
+
+from django.core.cache import cache as default_cache
 from rest_framework import throttling
 
+from accounts.client_address import client_address
 
-class UserRateThrottle(throttling.UserRateThrottle):
+
+def count_in_window(key: str, duration: int, *, cache=None, now: float | None = None) -> tuple[int, float]:
+    """Count one more use of `key` in the current clock-aligned window of `duration` seconds.
+
+    Returns the count so far in this window (this use included) and the seconds until
+    the window ends. One atomic increment, whatever the rate, in every process that
+    shares the cache.
+    """
+    cache = cache or default_cache
+    now = time.time() if now is None else now
+    window = int(now // duration)
+    counter = f"{key}:{window}"
+    # add() makes the counter only if it is missing; the increment is atomic.
+    cache.add(counter, 0, timeout=duration + 1)
+    try:
+        count = cache.incr(counter)
+    except ValueError:  # it expired between the two calls: this is the window's first use
+        cache.set(counter, 1, timeout=duration + 1)
+        count = 1
+    return count, max((window + 1) * duration - now, 0.0)
+
+
+class ClientAddressMixin:
+    """Anonymous requests are counted by the address the trusted proxies saw
+    (accounts.client_address), not by DRF's reading of X-Forwarded-For, which
+    trusts whatever the client wrote there unless NUM_PROXIES is set."""
+
+    def get_ident(self, request) -> str:
+        return client_address(request) or ""
+
+
+class UserRateThrottle(ClientAddressMixin, throttling.UserRateThrottle):
     """`rate` requests per window (e.g. 6000/hour) for each user, or for each
     address when no one is logged in; the window is aligned to the clock."""
 
@@ -24,18 +59,14 @@ class UserRateThrottle(throttling.UserRateThrottle):
         if self.key is None:
             return True
         self.now = self.timer()
-        window = int(self.now // self.duration)
-        self.window_ends = (window + 1) * self.duration
-        counter = f"{self.key}:{window}"
-        # add() makes the counter only if it is missing; the increment is atomic.
-        self.cache.add(counter, 0, timeout=self.duration + 1)
-        try:
-            count = self.cache.incr(counter)
-        except ValueError:  # it expired between the two calls: this is the window's first request
-            self.cache.set(counter, 1, timeout=self.duration + 1)
-            count = 1
+        count, left = count_in_window(self.key, self.duration, cache=self.cache, now=self.now)
+        self.window_ends = self.now + left
         return count <= self.num_requests
 
     def wait(self) -> float:
         """Seconds until the window ends and the allowance is whole again."""
         return max(self.window_ends - self.now, 0.0)
+
+
+class AuthRateThrottle(ClientAddressMixin, throttling.ScopedRateThrottle):
+    """The token endpoint's `auth` rate, per client address (nobody is logged in yet)."""

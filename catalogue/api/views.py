@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from catalogue import services
+from accounts.client_address import client_address
+from catalogue import case_changes, services
 from catalogue.api.filters import CaseFilter, StrictFilterBackend
 from catalogue.api.pagination import SignedCursorPagination
 from catalogue.api.permissions import InvestigatorsWrite
-from catalogue.api.serializers import CaseListSerializer, CaseSerializer, CaseWriteSerializer
-from catalogue.models import Case
+from catalogue.api.serializers import (
+    CaseChangeRequestSerializer,
+    CaseListSerializer,
+    CaseSerializer,
+    CaseWriteSerializer,
+    ChangeDecisionSerializer,
+)
+from catalogue.models import Case, CaseChangeRequest
 from catalogue.selectors import case_detail_facts, case_list_facts, cases_visible_to
 
 # The items live in the evidence app, which catalogue must not import: reach
@@ -25,9 +39,8 @@ _ITEM_MODEL = Case._meta.get_field("evidence").related_model
 
 
 def remote_addr(request) -> str | None:
-    # REMOTE_ADDR only: a proxy that sets X-Forwarded-For must be configured to
-    # overwrite REMOTE_ADDR, or any client could write a false address here.
-    return request.META.get("REMOTE_ADDR") or None
+    # The one reading of the client's address (TRUSTED_PROXY_COUNT), shared with the throttles and the lockout.
+    return client_address(request)
 
 
 def evidence_summary(case: Case) -> dict:
@@ -58,8 +71,14 @@ def evidence_summary(case: Case) -> dict:
     create=extend_schema(summary="File a case (investigators)", request=CaseWriteSerializer,
                          responses={201: CaseSerializer}),
     partial_update=extend_schema(
-        summary="Change a case's description (investigators of the owning team)", request=CaseWriteSerializer,
-        responses={200: CaseSerializer},
+        summary="Change a case's description (investigators of the owning team)",
+        description="A lower `sensitivity` or another `team` is not applied: it is recorded, with the "
+                    "`reason` given, as a change request that takes effect when another reviewer approves it "
+                    "(202, the request). Everything else in the body, a higher sensitivity included, applies "
+                    "at once (200, the case).",
+        request=CaseWriteSerializer,
+        responses={200: CaseSerializer, 202: CaseChangeRequestSerializer, 409: OpenApiResponse(
+            description="A change request for this case is already waiting for a reviewer.")},
         parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007")],
     ),
 )
@@ -121,19 +140,95 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self._detail(case))
 
     def create(self, request, *args, **kwargs):
-        write = CaseWriteSerializer(data=request.data)
+        write = CaseWriteSerializer(data=request.data, context={"user": request.user})
         write.is_valid(raise_exception=True)
         fields = dict(write.validated_data)
+        if fields.pop("reason", None):
+            raise ValidationError({"reason": "A reason is asked for when an existing case's sensitivity is "
+                                             "lowered or its team changes, not when a case is filed."})
         fields["team"] = self._team_for(request.user, fields.get("team"))
         case = services.case_create(actor=request.user, **fields)
         return Response(self._detail(self.get_queryset().get(pk=case.pk)), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         case = self.get_object()
-        write = CaseWriteSerializer(data=request.data, partial=True)
+        write = CaseWriteSerializer(data=request.data, partial=True, context={"user": request.user})
         write.is_valid(raise_exception=True)
-        services.case_update(actor=request.user, case=case, **write.validated_data)
+        changes = dict(write.validated_data)
+        reason = changes.pop("reason", "")
+        changes, asked = case_changes.split_reviewed(case, changes)
+        with transaction.atomic():
+            if changes:
+                services.case_update(actor=request.user, case=case, **changes)
+            if asked:
+                change = case_changes.case_request_change(actor=request.user, case=case, reason=reason, **asked)
+        if asked:
+            return Response(CaseChangeRequestSerializer(change, context=self.get_serializer_context()).data,
+                            status=status.HTTP_202_ACCEPTED)
         return Response(self._detail(self.get_queryset().get(pk=case.pk)))
+
+    def _change(self, change_id: str) -> CaseChangeRequest:
+        case = self.get_object()
+        change = case.change_requests.select_related("case", "requested_by", "decided_by", "from_team", "team")
+        found = change.filter(pk=change_id).first()
+        if found is None:
+            raise NotFound("No such change request on this case.")
+        return found
+
+    @extend_schema(
+        summary="Requests to lower the case's sensitivity or move it to another team, newest first",
+        responses={200: CaseChangeRequestSerializer(many=True)},
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007")],
+    )
+    @action(detail=True, methods=["get"], url_path="changes", permission_classes=[IsAuthenticated],
+            pagination_class=None, filter_backends=[])
+    def changes(self, request, *args, **kwargs):
+        case = self.get_object()
+        rows = case.change_requests.select_related("case", "requested_by", "decided_by", "from_team", "team")
+        return Response(CaseChangeRequestSerializer(rows, many=True, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="One change request",
+        responses={200: CaseChangeRequestSerializer},
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007"),
+                    OpenApiParameter("change_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["get"], url_path=r"changes/(?P<change_id>[0-9]{1,18})",
+            permission_classes=[IsAuthenticated], filter_backends=[])
+    def change_detail(self, request, *args, change_id=None, **kwargs):
+        return Response(CaseChangeRequestSerializer(self._change(change_id), context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="Approve and apply a change request (a reviewer of the owning team, never the requester)",
+        request=ChangeDecisionSerializer,
+        responses={200: CaseChangeRequestSerializer,
+                   409: OpenApiResponse(description="Already decided, or the case changed since the request.")},
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007"),
+                    OpenApiParameter("change_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"changes/(?P<change_id>[0-9]{1,18})/approve",
+            permission_classes=[IsAuthenticated], filter_backends=[])
+    def approve_change(self, request, *args, change_id=None, **kwargs):
+        return self._decide(request, change_id, case_changes.case_change_approve)
+
+    @extend_schema(
+        summary="Reject a change request (a reviewer of the owning team, never the requester)",
+        request=ChangeDecisionSerializer,
+        responses={200: CaseChangeRequestSerializer, 409: OpenApiResponse(description="Already decided.")},
+        parameters=[OpenApiParameter("reference", str, OpenApiParameter.PATH, description="e.g. UA-2022-0007"),
+                    OpenApiParameter("change_id", int, OpenApiParameter.PATH)],
+    )
+    @action(detail=True, methods=["post"], url_path=r"changes/(?P<change_id>[0-9]{1,18})/reject",
+            permission_classes=[IsAuthenticated], filter_backends=[])
+    def reject_change(self, request, *args, change_id=None, **kwargs):
+        return self._decide(request, change_id, case_changes.case_change_reject)
+
+    def _decide(self, request, change_id, decide):
+        decision = ChangeDecisionSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        change = decide(actor=request.user, request=self._change(change_id), note=decision.validated_data["note"])
+        change.refresh_from_db()
+        return Response(CaseChangeRequestSerializer(change, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Move a case through review (reviewers; never on their own filing)",
@@ -145,6 +240,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def change_status(self, request, *args, **kwargs):
         case = self.get_object()
         change = serializers.ChoiceField(Case.Status.choices)
+        if not isinstance(request.data, dict):
+            raise ValidationError({"non_field_errors": "Send a JSON object, e.g. {\"status\": \"under_review\"}."})
         new_status = change.run_validation(request.data.get("status", serializers.empty))
         services.case_set_status(actor=request.user, case=case, status=new_status)
         return Response(self._detail(self.get_queryset().get(pk=case.pk)))

@@ -14,7 +14,15 @@ from evidence.hashing import repr_digest_header
 from evidence.models import EvidenceItem
 
 CHUNK_SIZE = 1 << 20
-_RANGE = re.compile(r"^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$", re.IGNORECASE)
+_RANGE = re.compile(r"^\s*bytes\s*=\s*([0-9]*)\s*-\s*([0-9]*)\s*$", re.IGNORECASE | re.ASCII)
+# Past any file we hold: a longer number reads as this. Python's int() refuses more
+# than 4,300 digits (a ValueError), and no file we hold has 10**18 bytes.
+_BEYOND = 10**18
+
+
+def _position(digits: str) -> int:
+    digits = digits.lstrip("0") or "0"
+    return int(digits) if len(digits) <= 18 else _BEYOND
 
 
 class Unsatisfiable(Exception):
@@ -36,16 +44,16 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     if not first and not last:
         return None
     if not first:  # a suffix: the last N bytes
-        length = int(last)
+        length = _position(last)
         if length == 0:
             raise Unsatisfiable
         return max(size - length, 0), size - 1
-    start = int(first)
-    if last and int(last) < start:
+    start = _position(first)
+    if last and _position(last) < start:
         return None
     if start >= size:
         raise Unsatisfiable
-    return start, min(int(last) if last else size - 1, size - 1)
+    return start, min(_position(last) if last else size - 1, size - 1)
 
 
 def _chunks(stream: IO[bytes], remaining: int) -> Iterator[bytes]:

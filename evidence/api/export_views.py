@@ -9,6 +9,7 @@ every item packed.
 from __future__ import annotations
 
 import base64
+import math
 
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -16,11 +17,12 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, Throttled
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from accounts.client_address import client_address
 from catalogue.selectors import case_get_visible, cases_visible_to
 from config.api_errors import Conflict
 from evidence import export
@@ -75,18 +77,32 @@ class CaseExportsView(APIView):
         summary="Start building the case's court package (a BagIt bag, zipped) as a background job",
         request=None,
         responses={202: OpenApiResponse(ExportJobSerializer, description="The job; poll its `url`."),
-                   409: OpenApiResponse(description="Items are still being processed; `unsealed` names them.")},
+                   200: OpenApiResponse(ExportJobSerializer, description=(
+                       "Your package of this case is already queued or being built: that job, not a new one.")),
+                   409: OpenApiResponse(description=(
+                       "Items are still being processed (`unsealed` names them), or another user's package "
+                       "of this case is being built (one at a time).")),
+                   429: OpenApiResponse(description="Over EVIDENCE_EXPORTS_PER_DAY packages in 24 hours.")},
     )
     def post(self, request, reference: str):
         case = case_get_visible(request.user, reference)
         if case is None:
             raise NotFound("No such case, or not one you may see.")
         try:
-            job = export.export_request(actor=request.user, case=case)
+            job = export.export_request(actor=request.user, case=case, remote_addr=client_address(request))
         except export.ItemsNotSealed as exc:
             conflict = Conflict(str(exc))
             conflict.extra = {"unsealed": exc.exhibits}
             raise conflict from None
+        except export.ExportAlreadyRunning as exc:
+            if exc.job.requested_by_id == request.user.pk:
+                return Response(job_as_dict(exc.job, request), status=status.HTTP_200_OK)
+            conflict = Conflict(f"Another user's court package of {case.reference} is {exc.job.state}; one is "
+                                "built at a time. Ask again once it is done.")
+            conflict.extra = {"state": exc.job.state}
+            raise conflict from None
+        except export.ExportQuotaExceeded as exc:
+            raise Throttled(wait=max(math.ceil(exc.wait), 1), detail=str(exc)) from None
         job.refresh_from_db()  # with tasks run in-process the package may already be built
         return Response(job_as_dict(job, request), status=status.HTTP_202_ACCEPTED)
 

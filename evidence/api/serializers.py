@@ -60,7 +60,7 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
 
 
 class EvidenceItemDetailSerializer(EvidenceItemSerializer):
-    capture_place = serializers.PrimaryKeyRelatedField(read_only=True)
+    capture_place = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta(EvidenceItemSerializer.Meta):
         fields = [
@@ -90,6 +90,15 @@ class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):
     captured_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     capture_place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all(), required=False,
                                                        allow_null=True, default=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = self.context.get("user")
+        if user is not None:
+            from catalogue.selectors import places_visible_to
+
+            # A place only hidden cases use is no more nameable by id than it is visible.
+            self.fields["capture_place"].queryset = places_visible_to(user)
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):

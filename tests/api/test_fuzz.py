@@ -21,18 +21,18 @@ from tests.api.helpers import client_for, sealed_item
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture
-def fuzz_user(team, investigator, settings):
-    """An investigator who is also a legal user, with cases and items to find."""
+@pytest.fixture(params=["legal", "investigator"])
+def fuzz_user(request, team, investigator, settings):
+    """One run as a legal user and one as an investigator of the team (the roles that
+    read, export and verify, and the role that writes), with cases and items to find."""
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
-    investigator.groups.add(factories.user_with_role("legal").groups.get())
     place = factories.PlaceFactory(name="Kyiv", aliases=["Kiev"])
     for n, sensitivity in enumerate(("open", "restricted", "confidential"), start=1):
         case = services.case_create(actor=investigator, team=team, reference=f"UA-2022-{n:04d}", title=f"Case {n}",
                                     sensitivity=sensitivity, places=[place], categories=["8(2)(b)(i)"])
         evidence_register(actor=investigator, case=case, kind="intercept", title="Call", held_by="SBU")
         sealed_item(investigator, case, f"bytes of case {n}".encode())
-    return investigator
+    return factories.user_with_role("legal", team=team) if request.param == "legal" else investigator
 
 
 @pytest.fixture
@@ -44,7 +44,10 @@ def api_schema(fuzz_user):
     from config.wsgi import application
 
     try:
-        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+        # The schema is served to signed-in users only when DEBUG is off.
+        token = client_for(fuzz_user)._credentials["HTTP_AUTHORIZATION"]
+        yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
+                                             headers={"Authorization": token})
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
