@@ -84,6 +84,21 @@ def committed_db(transactional_db):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle and quota counters live in the cache; each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def other_team(db):
+    return factories.TeamFactory(name="Other team", slug="other-team")
+
+
 @pytest.fixture
 def team(db):
     return factories.TeamFactory()

@@ -1,7 +1,6 @@
 """Four eyes on declassification: a lower sensitivity or another team waits for a second reviewer."""
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.urls import reverse
@@ -13,18 +12,6 @@ from tests.admin_pages import form_errors, login, messages_of, payload, staff
 from tests.api.helpers import client_for
 
 REASON = "The prosecutor has published the findings."
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def other_team(db):
-    return factories.TeamFactory(name="Other team", slug="other-team")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 cases use them (admin lists, autocomplete, API), changed by investigators only where their team uses them."""
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
@@ -13,18 +12,6 @@ from evidence.services import evidence_register
 from tests import factories
 from tests.admin_pages import login, messages_of, staff
 from tests.api.helpers import client_for
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def other_team(db):
-    return factories.TeamFactory(name="Other team", slug="other-team")
 
 
 @pytest.fixture

@@ -1,22 +1,8 @@
 import pytest
-from django.core.cache import cache
 
 from tests import factories
 from tests.api.helpers import client_for
 from tests.factories import CaseFactory
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    """Throttle counters live in the cache; each test starts with none spent."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def other_team(db):
-    return factories.TeamFactory(name="Other team", slug="other-team")
 
 
 @pytest.fixture
