@@ -36,8 +36,14 @@ def refusal_messages(error: ValidationError | PermissionDenied) -> list[str]:
     if isinstance(error, PermissionDenied):
         return [str(error) or "You are not allowed to do that."]
     if hasattr(error, "error_dict"):
-        return [f"{field}: {message}" for field, errors in error.message_dict.items() for message in errors]
+        return [message if field == NON_FIELD_ERRORS else f"{field_label(field)}: {message}"
+                for field, errors in error.message_dict.items() for message in errors]
     return list(error.messages)
+
+
+def field_label(field: str) -> str:
+    """A field's name as a person reads it in a message ("change_reason" → "change reason")."""
+    return field.replace("_", " ")
 
 
 def add_service_errors(form: BaseForm, error: ValidationError | PermissionDenied) -> None:
@@ -49,7 +55,7 @@ def add_service_errors(form: BaseForm, error: ValidationError | PermissionDenied
         if field in form.fields and field != NON_FIELD_ERRORS:
             form.add_error(field, messages_)
         else:
-            form.add_error(None, [m if field == NON_FIELD_ERRORS else f"{field}: {m}" for m in messages_])
+            form.add_error(None, [m if field == NON_FIELD_ERRORS else f"{field_label(field)}: {m}" for m in messages_])
 
 
 def on_refusal(request: HttpRequest, cleanup: Callable[[], None]) -> None:

@@ -306,6 +306,9 @@ class AccessLog(models.Model):
         ordering = ["-at"]
         constraints = [models.CheckConstraint(condition=Q(seq__gte=1), name="access_log_seq_from_one")]
 
+    def __str__(self) -> str:
+        return f"Access log entry {self.seq}"
+
     def save(self, *args, **kwargs):
         raise PermissionError("Access-log entries are written by catalogue.access_chain.append only.")
 
