@@ -7,8 +7,9 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
-from catalogue.models import Case, Place
+from catalogue.models import Case, CrimeCategory, Place
 
 
 class AliasesField(forms.CharField):
@@ -52,6 +53,30 @@ class PlaceAdminForm(forms.ModelForm):
         fields = "__all__"
 
 
+class CategoriesField(forms.ModelMultipleChoiceField):
+    """Lists the crimes a case can be qualified with, plus any group the case already holds;
+    accepts every category, so that a posted group or 8(2)(b)(xx) reaches the service,
+    which says why it cannot be chosen rather than "not a valid choice"."""
+
+    def offer(self, offered) -> None:
+        self.widget.choices = self.iterator(self, offered)
+
+    def label_from_instance(self, category: CrimeCategory) -> str:
+        if category.selectable:
+            return str(category)
+        return f"{category} (filed before the Elements were split: keep, or replace with its crimes)"
+
+
+class _OfferedChoices(forms.models.ModelChoiceIterator):
+    def __init__(self, field, queryset=None):
+        super().__init__(field)
+        if queryset is not None:
+            self.queryset = queryset
+
+
+CategoriesField.iterator = _OfferedChoices
+
+
 class CaseAdminForm(forms.ModelForm):
     change_reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Reason for a lower sensitivity or new team",
@@ -70,6 +95,10 @@ class CaseAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "reference" in self.fields:
             self.fields["reference"].required = False
+        categories = self.fields.get("categories")
+        if isinstance(categories, CategoriesField):
+            held = Q(pk__in=self.instance.categories.values("pk")) if self.instance.pk else Q()
+            categories.offer(categories.queryset.filter(Q(selectable=True) | held))
         if "team" in self.fields and not self.fields["team"].queryset.exists():
             self.fields["team"].help_text = "You belong to no team: ask an administrator to add you to one."
 

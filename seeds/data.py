@@ -322,7 +322,7 @@ CASES = [
         "status": "under_review",
         "sensitivity": "restricted",
         "places": ["ukraine"],
-        "categories": ["8(2)(b)(xxii)", "8(2)(b)(xxi)", "7(1)(g)"],
+        "categories": ["8(2)(b)(xxii)-1", "8(2)(b)(xxi)", "7(1)(g)-1"],
         "perpetrators": ["unidentified-russian-tank-crew", "russian-armed-forces"],
         "sources": [
             {
@@ -459,7 +459,7 @@ CASES = [
         "status": "reported",
         "sensitivity": "open",
         "places": ["ukraine", "russia"],
-        "categories": ["7(1)(d)", "8(2)(a)(vii)", "8(2)(b)(viii)"],
+        "categories": ["7(1)(d)", "8(2)(a)(vii)-1", "8(2)(b)(viii)"],
         "perpetrators": ["russian-federation", "russian-armed-forces"],
         "sources": [
             {

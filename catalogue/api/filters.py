@@ -10,6 +10,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
 from catalogue.models import Case, CaseSource
+from catalogue.rome_statute import codes_within
 
 # Parameters that the pagination and the renderers read, not the filters.
 GENERAL_PARAMS = {"cursor", "page_size", "ordering", "format"}
@@ -92,7 +93,10 @@ class CaseFilter(FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Full text (every word; place names in any spelling).")
     status = django_filters.MultipleChoiceFilter(choices=Case.Status.choices, distinct=False)
     sensitivity = django_filters.MultipleChoiceFilter(choices=Case.Sensitivity.choices, distinct=False)
-    category = django_filters.CharFilter(method="filter_category", label="Rome Statute code, e.g. 8(2)(b)(i).")
+    category = django_filters.CharFilter(
+        method="filter_category",
+        label="Elements of Crimes code, e.g. 7(1)(g)-1 or 8bis; a group (7(1)(g), 8(2)(b)) finds all its crimes.",
+    )
     country = django_filters.CharFilter(method="filter_country", label="ISO 3166-1 alpha-2 code of a place, e.g. UA.")
     place = django_filters.CharFilter(method="filter_place", label="A place's id, or part of its name or any alias.")
     incident_after = django_filters.DateFilter(method="filter_incident_after", label="Incidents on or after (YYYY-MM-DD).")
@@ -112,8 +116,11 @@ class CaseFilter(FilterSet):
         return search_cases(queryset, value)
 
     def filter_category(self, queryset, name, value):
+        # A group finds the cases qualified with any crime in it, and with the group itself
+        # (cases filed before the Elements were split). The taxonomy is plain data: no query to expand it.
+        codes = codes_within(value.strip()) or [value.strip()]
         through = Case.categories.through
-        return queryset.filter(Exists(through.objects.filter(case=OuterRef("pk"), crimecategory__code=value.strip())))
+        return queryset.filter(Exists(through.objects.filter(case=OuterRef("pk"), crimecategory__code__in=codes)))
 
     def filter_country(self, queryset, name, value):
         value = value.strip().upper()

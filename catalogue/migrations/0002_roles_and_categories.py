@@ -1,4 +1,4 @@
-"""Creates the three roles with their model permissions, and loads the Rome Statute taxonomy."""
+"""Creates the three roles with their model permissions, and loads the Elements of Crimes taxonomy."""
 
 from django.db import migrations
 
@@ -51,11 +51,25 @@ def create_roles(apps, schema_editor):
 
 
 def load_categories(apps, schema_editor):
-    from catalogue.rome_statute import CATEGORIES
+    """Creates or updates every category; deletes none, so no case loses its qualification.
+
+    Also run by 0008_elements_of_crimes, and by tests/db_guards.py after a flush with
+    today's model: so it fills the columns of whichever model it is given.
+    """
+    from catalogue.rome_statute import CATEGORIES, NOTES, PARENTS, SELECTABLE
 
     CrimeCategory = apps.get_model("catalogue", "CrimeCategory")
+    columns = {field.name for field in CrimeCategory._meta.concrete_fields}
+    # Names were 200 characters wide until 0008, which writes the longer titles in full.
+    width = CrimeCategory._meta.get_field("name").max_length
     for position, (code, group, name) in enumerate(CATEGORIES, start=1):
-        CrimeCategory.objects.update_or_create(code=code, defaults={"group": group, "name": name, "position": position})
+        values = {"group": group, "name": name[:width], "position": position,
+                  "selectable": code in SELECTABLE, "note": NOTES.get(code, "")}
+        CrimeCategory.objects.update_or_create(code=code, defaults={k: v for k, v in values.items() if k in columns})
+    if "parent" in columns:
+        ids = dict(CrimeCategory.objects.values_list("code", "id"))
+        for code, parent in PARENTS.items():
+            CrimeCategory.objects.filter(code=code).update(parent_id=ids[parent] if parent else None)
 
 
 class Migration(migrations.Migration):
