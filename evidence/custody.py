@@ -24,6 +24,9 @@ from evidence.models import CustodyEvent, EvidenceItem
 
 GENESIS_HASH = "0" * 64
 PIPELINE_AGENT = "agent:evidence-pipeline/1.0"
+# An entry's `occurred_at` when nobody said when its event happened. Not None,
+# which callers have always passed to mean "now": an unknown time must be asked for.
+TIME_UNKNOWN = "unknown"
 
 
 def utc_iso(value: datetime) -> str:
@@ -35,16 +38,16 @@ def canonical_json(data: dict[str, Any]) -> bytes:
 
 
 def entry_body(*, item_id: str, seq: int, action: str, outcome: str, actor: str,
-               occurred_at: datetime | str, recorded_at: datetime | str, details: dict,
+               occurred_at: datetime | str | None, recorded_at: datetime | str, details: dict,
                prev_hash: str) -> dict[str, Any]:
-    """The fields an entry's hash covers, in the form that is hashed."""
+    """The fields an entry's hash covers, in the form that is hashed (an unknown time is JSON null)."""
     return {
         "item": str(item_id),
         "seq": seq,
         "action": action,
         "outcome": outcome,
         "actor": actor,
-        "occurred_at": occurred_at if isinstance(occurred_at, str) else utc_iso(occurred_at),
+        "occurred_at": occurred_at if occurred_at is None or isinstance(occurred_at, str) else utc_iso(occurred_at),
         "recorded_at": recorded_at if isinstance(recorded_at, str) else utc_iso(recorded_at),
         "details": details,
         "prev_hash": prev_hash,
@@ -84,9 +87,12 @@ def custody_append(
     user: AbstractBaseUser | None = None,
     agent: str | None = None,
     details: dict[str, Any] | None = None,
-    occurred_at: datetime | None = None,
+    occurred_at: datetime | str | None = None,
 ) -> CustodyEvent:
-    """Append one entry to an item's chain and to the Merkle log, atomically."""
+    """Append one entry to an item's chain and to the Merkle log, atomically.
+
+    `occurred_at` defaults to now; TIME_UNKNOWN records that nobody knows when.
+    """
     entry = {"action": action, "outcome": outcome, "details": details, "occurred_at": occurred_at}
     return custody_append_many(item=item, entries=[entry], user=user, agent=agent)[0]
 
@@ -99,6 +105,9 @@ def custody_append_many(
     agent: str | None = None,
 ) -> list[CustodyEvent]:
     """Append entries (dicts of action, outcome, details, occurred_at) in order, atomically.
+
+    An entry's `occurred_at` is the recording time when absent or None, and null
+    when it is TIME_UNKNOWN.
 
     The item's row is locked so that concurrent writers to one chain queue up:
     `seq` never repeats or skips. A batch costs the same handful of queries as
@@ -123,6 +132,8 @@ def custody_append_many(
             seq += 1
             details = json.loads(json.dumps(entry.get("details") or {}, default=str))  # as the JSON column returns it
             occurred_at = entry.get("occurred_at") or recorded_at
+            if occurred_at == TIME_UNKNOWN:
+                occurred_at = None
             outcome = entry.get("outcome") or CustodyEvent.Outcome.SUCCESS
             body = entry_body(
                 item_id=item_id, seq=seq, action=entry["action"], outcome=outcome, actor=actor,

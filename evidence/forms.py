@@ -15,13 +15,84 @@ from django.template.defaultfilters import filesizeformat
 from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
 from evidence.models import EvidenceItem
+from evidence.times import ITEM_TIMES, ORDER, Precision, normalise, parse, partial_iso
 
+TIME_FIELDS = [field for name in ITEM_TIMES for field in (name, f"{name}_precision")]
 FILING_FIELDS = ["kind", "title", "file", "source_url", "held_by", "declared_sha256",
-                 "captured_at", "captured_by", "description"]
-DESCRIPTION_FIELDS = ["title", "kind", "description", "captured_at", "captured_by"]
+                 "captured_at", "captured_at_precision", "captured_by", "description",
+                 *TIME_FIELDS[2:]]
+DESCRIPTION_FIELDS = ["title", "kind", "description", "captured_at", "captured_at_precision", "captured_by",
+                      *TIME_FIELDS[2:]]
+TIME_HELP = ("ISO 8601, as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or "
+             "2022-03-16T14:05:00+02:00. Give the offset of the local time; a time of day without one is UTC. "
+             "Leave empty if unknown: nothing is then dated.")
+PRECISION_CHOICES = [("", "as typed"), *Precision.choices]
 
 
-class EvidenceFilingForm(forms.ModelForm):
+class PartialTimeField(forms.CharField):
+    """A time as far as it is known; cleans to (datetime, the precision the text gives) or None."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, max_length=40, help_text=TIME_HELP, **kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            raise ValidationError(f"Not a time this field reads ({exc}). {TIME_HELP}") from exc
+
+
+def _precision_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=PRECISION_CHOICES, required=False,
+        help_text="Only to make the typed time coarser (a full time known only to the day: choose day).",
+    )
+
+
+class ItemTimesMixin(forms.Form):
+    """Each time typed as far as known, and its precision: what was typed, or coarser if said so."""
+
+    captured_at = PartialTimeField(label="Captured at")
+    captured_at_precision = _precision_field()
+    published_at = PartialTimeField(label="Published at")
+    published_at_precision = _precision_field()
+    uploaded_at = PartialTimeField(label="Uploaded to the platform at")
+    uploaded_at_precision = _precision_field()
+    acquired_at = PartialTimeField(label="Acquired (this copy) at")
+    acquired_at_precision = _precision_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk is not None:
+            # Shown only as far as known: a month is "2022-03", never its first midnight.
+            for name in ITEM_TIMES:
+                self.initial[name] = partial_iso(getattr(instance, name), getattr(instance, f"{name}_precision")) or ""
+                self.initial[f"{name}_precision"] = ""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ITEM_TIMES:
+            key = f"{name}_precision"
+            if name in self.errors or key in self.errors:
+                continue
+            value, typed = cleaned.get(name) or (None, None)
+            cleaned[name] = value  # the model field takes the datetime, whatever is refused below
+            said = cleaned.get(key) or None
+            if value is not None and said and ORDER.index(said) > ORDER.index(typed):
+                self.add_error(key, f"The time typed is known only to the {typed}; it cannot be more precise.")
+                continue
+            try:
+                cleaned[name], cleaned[key] = normalise(value, said or typed)
+            except ValueError as exc:
+                self.add_error(key, str(exc))
+        return cleaned
+
+
+class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
     """A new item: an upload, a URL for the pipeline to fetch, or a reference to media held elsewhere."""
 
     file = forms.FileField(
@@ -78,7 +149,7 @@ class EvidenceFilingForm(forms.ModelForm):
         return cleaned
 
 
-class EvidenceDescriptionForm(forms.ModelForm):
+class EvidenceDescriptionForm(ItemTimesMixin, forms.ModelForm):
     """The descriptive fields an investigator may correct after filing (each change is a custody entry)."""
 
     class Meta:

@@ -22,7 +22,7 @@ def items_visible_to(user: AbstractBaseUser) -> QuerySet[EvidenceItem]:
 # The columns a list row shows (evidence.api.serializers.EvidenceItemSerializer).
 LIST_COLUMNS = (
     "id", "exhibit", "kind", "title", "state", "sha256", "size", "media_type", "source_url",
-    "held_by", "captured_at", "created_at", "sealed_at", "withdrawn",
+    "held_by", "captured_at", "captured_at_precision", "created_at", "sealed_at", "withdrawn",
 )
 
 

@@ -47,7 +47,7 @@ def rich_case(team, investigator):
     item = evidence_register(actor=investigator, case=case, kind="document", title="Report", held_by="NGO")
     # Times with and without microseconds, and one given in another zone.
     EvidenceItem.objects.filter(pk=item.pk).update(
-        captured_at=datetime(2023, 7, 1, 9, 30, tzinfo=timezone(timedelta(hours=3))),
+        captured_at=datetime(2023, 7, 1, 9, 30, tzinfo=timezone(timedelta(hours=3))), captured_at_precision="exact",
     )
     return case
 

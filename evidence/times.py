@@ -1,0 +1,123 @@
+"""Times as people know them: exact, known only to the hour, day, month or year, or unknown.
+
+A partly known time is stored as a datetime plus a precision. The datetime
+holds the start of the known period (UTC), and only the part the precision
+names means anything: 2022-03 is stored as 2022-03-01T00:00Z with precision
+"month" and is always shown as "2022-03", never as that midnight. Dates
+(year, month, day) are calendar dates as the filer gave them, not converted
+between time zones: "16 March" in Kyiv stays 16 March.
+
+Pure: no ORM, so the API, the admin, the seed and the export share it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from django.db import models
+
+
+class Precision(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    YEAR = "year", "Year"
+    MONTH = "month", "Month"
+    DAY = "day", "Day"
+    HOUR = "hour", "Hour"
+    EXACT = "exact", "Exact"
+
+
+# Coarse to fine; an explicit precision may only coarsen what was typed.
+ORDER = [Precision.UNKNOWN, Precision.YEAR, Precision.MONTH, Precision.DAY, Precision.HOUR, Precision.EXACT]
+
+# The item fields that carry a time and its precision (`<name>_precision`).
+ITEM_TIMES = ("captured_at", "published_at", "uploaded_at", "acquired_at")
+
+_PARTIAL = re.compile(
+    r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})"
+    r"(?:[T ](?P<hour>\d{2})(?P<offset>Z|[+-]\d{2}:?\d{2})?)?)?)?$"
+)
+
+
+def _offset(text: str | None) -> timezone:
+    if not text or text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+
+
+def truncate(value: datetime, precision: str) -> datetime:
+    """The start of the period `value` falls in, as a UTC datetime (dates keep their calendar day)."""
+    if precision in (Precision.YEAR, Precision.MONTH, Precision.DAY):
+        # The calendar date in the filer's own terms, not shifted to UTC's.
+        day = value.date()
+        day = day.replace(month=1, day=1) if precision == Precision.YEAR else (
+            day.replace(day=1) if precision == Precision.MONTH else day)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)
+    if precision == Precision.HOUR:
+        # The hour in the filer's own offset (+05:30 hours do not start on UTC hours).
+        value = value.replace(minute=0, second=0, microsecond=0)
+    return value.astimezone(UTC)
+
+
+def normalise(value: datetime | None, precision: str | None) -> tuple[datetime | None, str]:
+    """(stored datetime, precision): no time is unknown; a time without a stated precision is exact."""
+    if value is None:
+        if precision not in (None, "", Precision.UNKNOWN):
+            raise ValueError(f"A precision of {precision!r} needs a time; leave the precision unknown or give the time.")
+        return None, Precision.UNKNOWN
+    precision = precision or Precision.EXACT
+    if precision == Precision.UNKNOWN:
+        raise ValueError("A time was given but its precision says unknown: give a precision or leave the time empty.")
+    if precision not in ORDER:
+        raise ValueError(f"{precision!r} is not a precision; use one of {', '.join(ORDER)}.")
+    return truncate(value, precision), precision
+
+
+def parse(text: str) -> tuple[datetime, str]:
+    """An ISO 8601 time as typed, to (datetime, the precision the text gives).
+
+    "2022", "2022-03", "2022-03-16", "2022-03-16T14+02:00" (to the hour) or a
+    full date and time. A time of day without an offset is read as UTC.
+    Raises ValueError on anything else.
+    """
+    text = text.strip()
+    match = _PARTIAL.match(text)
+    if match:
+        parts = match.groupdict()
+        year, month, day = int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1)
+        if parts["hour"] is not None:
+            return datetime(year, month, day, int(parts["hour"]), tzinfo=_offset(parts["offset"])), Precision.HOUR
+        precision = Precision.DAY if parts["day"] else Precision.MONTH if parts["month"] else Precision.YEAR
+        return datetime(year, month, day, tzinfo=UTC), precision
+    # The offset is kept: a coarser precision chosen later takes the date in the filer's terms.
+    value = datetime.fromisoformat(text.replace("z", "Z"))
+    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value), Precision.EXACT
+
+
+def partial_iso(value: datetime | None, precision: str) -> str | None:
+    """The time as far as it is known: "2022", "2022-03", "2022-03-16", "2022-03-16T14Z", or the full UTC time."""
+    if value is None or precision == Precision.UNKNOWN:
+        return None
+    value = value.astimezone(UTC)
+    if precision == Precision.YEAR:
+        return f"{value.year:04d}"
+    if precision == Precision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    if precision == Precision.DAY:
+        return value.date().isoformat()
+    if precision == Precision.HOUR:
+        return value.strftime("%Y-%m-%dT%HZ")
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def as_told(value: datetime | None, precision: str) -> str | None:
+    """How the API and court packages tell a time: exact times in full (UTC, "Z"), others as far as known."""
+    if value is None or precision == Precision.UNKNOWN:
+        return None
+    if precision != Precision.EXACT:
+        return partial_iso(value, precision)
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
