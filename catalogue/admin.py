@@ -20,7 +20,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.client_address import client_address
 from catalogue import case_changes, services
-from catalogue.admin_forms import CaseAdminForm, PlaceAdminForm
+from catalogue.admin_forms import CaseAdminForm, CategoriesField, PlaceAdminForm
 from catalogue.admin_refusals import (
     ServiceRefusal,
     ServiceRefusalInlineMixin,
@@ -129,10 +129,10 @@ class PlaceAdmin(SharedRecordAdminMixin, ServiceRefusalMixin, admin.ModelAdmin):
 
 @admin.register(CrimeCategory)
 class CrimeCategoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The Rome Statute taxonomy is loaded by a migration and read by everyone."""
+    """The Elements of Crimes are loaded by a migration and read by everyone."""
 
-    list_display = ["code", "name", "group"]
-    list_filter = ["group"]
+    list_display = ["code", "name", "group", "selectable", "note"]
+    list_filter = ["group", "selectable"]
     search_fields = ["code", "name"]
 
 
@@ -240,6 +240,8 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             kwargs["queryset"] = places_visible_to(request.user)
         elif db_field.name == "perpetrators":
             kwargs["queryset"] = actors_visible_to(request.user)
+        elif db_field.name == "categories":
+            kwargs["form_class"] = CategoriesField
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):

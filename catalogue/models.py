@@ -66,12 +66,18 @@ class Place(models.Model):
 
 
 class CrimeCategory(models.Model):
-    """One item of the Rome Statute taxonomy (Art. 6, 7(1), 8(2)), loaded by a migration."""
+    """A crime of the ICC's Elements of Crimes, or a group of them (an article, a provision the
+    Elements split into several crimes), loaded from catalogue/rome_statute.py by a migration."""
 
     code = models.CharField(max_length=20, unique=True)
     group = models.CharField(max_length=40)
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=300)
     position = models.PositiveIntegerField(default=0)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    # Cases are qualified with crimes: not with a group, nor with 8(2)(b)(xx), which has no elements.
+    # Cases filed before the split keep the group they were given.
+    selectable = models.BooleanField(default=True)
+    note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -142,10 +148,13 @@ class Case(models.Model):
         CONFIDENTIAL = "confidential", "Confidential (own team, named roles)"
 
     class DatePrecision(models.TextChoices):
+        # Incidents are dated, not timed (DateFields): a time of day, where known,
+        # belongs to the evidence items' capture times, which have hour and exact.
         DAY = "day", "Day"
         MONTH = "month", "Month"
         YEAR = "year", "Year"
         APPROXIMATE = "approximate", "Approximate"
+        UNKNOWN = "unknown", "Unknown (no incident date)"
 
     reference = models.CharField(
         max_length=40, unique=True,
@@ -195,6 +204,12 @@ class Case(models.Model):
 
         if self.incident_start and self.incident_end and self.incident_end < self.incident_start:
             raise ValidationError({"incident_end": "The incident cannot end before it starts."})
+        if self.incident_start is None and self.incident_end is None:
+            # A precision of a date nobody gave would say more than is known.
+            self.date_precision = self.DatePrecision.UNKNOWN
+        elif self.date_precision == self.DatePrecision.UNKNOWN:
+            raise ValidationError({"date_precision": "A date is given: say how precise it is (day, month, year "
+                                                     "or approximate), or leave the dates empty."})
 
 
 class CaseSource(models.Model):
@@ -224,6 +239,7 @@ class CaseSource(models.Model):
     reported_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        ordering = ["id"]  # the order they were added: the API's fast path reads them so too
         constraints = [
             models.UniqueConstraint(fields=["case", "source"], name="case_source_once"),
             models.CheckConstraint(condition=Q(reliability__in=list("ABCDEF")), name="case_source_reliability_a_f"),
@@ -258,6 +274,7 @@ class VictimCount(models.Model):
     note = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "category", "source", "as_of"], name="victim_count_once"),
         ]

@@ -26,13 +26,27 @@ from catalogue.roles import INVESTIGATOR, REVIEWER, user_has_role
 from catalogue.search import index_case
 
 
-def resolve_categories(codes: Iterable[str]) -> list[CrimeCategory]:
+def resolve_categories(codes: Iterable[str], *, held: Iterable[str] = ()) -> list[CrimeCategory]:
+    """The categories named by Elements-of-Crimes codes. Groups and 8(2)(b)(xx) are refused,
+    except those in `held`: what a case was qualified with before the Elements were split stays."""
     codes = list(dict.fromkeys(codes))
     found = {c.code: c for c in CrimeCategory.objects.filter(code__in=codes)}
     unknown = [code for code in codes if code not in found]
     if unknown:
-        raise ValidationError({"categories": f"Unknown Rome Statute category code(s): {', '.join(unknown)}."})
+        raise ValidationError({"categories": f"Unknown Elements of Crimes code(s): {', '.join(unknown)}."})
+    held = set(held)
+    refused = [found[code] for code in codes if not found[code].selectable and code not in held]
+    if refused:
+        raise ValidationError({"categories": [_why_not_selectable(category) for category in refused]})
     return [found[code] for code in codes]
+
+
+def _why_not_selectable(category: CrimeCategory) -> str:
+    children = [child.code for child in category.children.all()]
+    if children:
+        return (f"{category.code} is a group, not a crime of its own: choose among "
+                f"{', '.join(children)}.")
+    return f"{category.code} cannot be chosen. {category.note}".strip()
 
 
 def next_reference(prefix: str = "UA", year: int | None = None) -> str:
@@ -106,7 +120,8 @@ def case_update(*, actor: AbstractBaseUser, case: Case, **changes: Any) -> Case:
     if places is not None:
         case.places.set(places)
     if categories is not None:
-        case.categories.set(resolve_categories(categories))
+        held = case.categories.values_list("code", flat=True)
+        case.categories.set(resolve_categories(categories, held=held))
     if perpetrators is not None:
         case.perpetrators.set(perpetrators)
     index_case(case)

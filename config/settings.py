@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "ActorKindEnum": "catalogue.models.Actor.Kind",
         "SourceKindEnum": "catalogue.models.Source.Kind",
         "SensitivityEnum": "catalogue.models.Case.Sensitivity",
+        "TimePrecisionEnum": "evidence.times.Precision",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -12,6 +12,7 @@ from functools import partial
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from catalogue.admin import CaseAdmin, ReadOnlyAdminMixin
@@ -28,10 +29,17 @@ from catalogue.roles import INVESTIGATOR, user_has_role
 from catalogue.selectors import cases_visible_to
 from evidence import pipeline, storage
 from evidence.custody import verify_chain
-from evidence.forms import DESCRIPTION_FIELDS, FILING_FIELDS, EvidenceDescriptionForm, EvidenceFilingForm
+from evidence.forms import (
+    DESCRIPTION_FIELDS,
+    FILING_FIELDS,
+    TIME_FIELDS,
+    EvidenceDescriptionForm,
+    EvidenceFilingForm,
+)
 from evidence.models import CustodyEvent, EvidenceItem, ExportJob
 from evidence.selectors import custody_of, items_visible_to
 from evidence.services import evidence_register, evidence_update_description
+from evidence.times import ITEM_TIMES
 
 
 def file_evidence(request, case: Case, data: dict) -> EvidenceItem:
@@ -41,8 +49,8 @@ def file_evidence(request, case: Case, data: dict) -> EvidenceItem:
         actor=request.user, case=case, kind=data["kind"], title=data["title"],
         description=data.get("description", ""), file=upload, original_filename=upload.name if upload else "",
         source_url=data.get("source_url", ""), held_by=data.get("held_by", ""),
-        declared_sha256=data.get("declared_sha256", ""), captured_at=data.get("captured_at"),
-        captured_by=data.get("captured_by", ""), via="admin",
+        declared_sha256=data.get("declared_sha256", ""), captured_by=data.get("captured_by", ""), via="admin",
+        **{field: data.get(field) or None for field in TIME_FIELDS},
     )
     if item.staged_name:
         # If anything later in this save is refused, the rollback forgets the item: forget its upload too.
@@ -117,6 +125,8 @@ admin.site.register(Case, CaseWithEvidenceAdmin)
 
 FILING_RECORD = ["exhibit", "case", "state", "error", "withdrawn", "original_filename", "source_url", "held_by",
                  "capture_place", "created_by", "created_at", "sealed_at"]
+DERIVATION = ["derived_from_link", "relation", "derived_from_sha256", "derivation_method", "derived_by",
+              "derivatives_list"]
 INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata_json"]
 
 
@@ -144,11 +154,12 @@ class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             (None, {"fields": DESCRIPTION_FIELDS}),
             ("Filing", {"fields": FILING_RECORD}),
             ("Integrity (set by the pipeline)", {"fields": INTEGRITY}),
+            ("Derivation (set at filing, never changed)", {"fields": DERIVATION}),
             ("Custody log", {"fields": ["custody_log"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else [*FILING_RECORD, *INTEGRITY, "custody_log"]
+        return [] if obj is None else [*FILING_RECORD, *INTEGRITY, *DERIVATION, "custody_log"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case":
@@ -165,6 +176,11 @@ class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         try:
             if change:
                 changes = {name: form.cleaned_data[name] for name in form.changed_data}
+                # A time retyped changes its precision with it, though the precision menu was left alone.
+                for name in ITEM_TIMES:
+                    if {name, f"{name}_precision"} & set(changes):
+                        changes[name] = form.cleaned_data[name]
+                        changes[f"{name}_precision"] = form.cleaned_data[f"{name}_precision"]
                 if changes:
                     evidence_update_description(actor=request.user, item=obj, **changes)
                 return
@@ -174,6 +190,37 @@ class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         for field in EvidenceItem._meta.concrete_fields:
             setattr(obj, field.attname, getattr(item, field.attname))
         obj._state.adding = False
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            # The derivation displays name only items this viewer may see; the admin is shared
+            # between requests, the object is not.
+            obj._viewer = request.user
+        return obj
+
+    def _visible_to_viewer(self, obj):
+        viewer = getattr(obj, "_viewer", None)
+        return items_visible_to(viewer) if viewer is not None else EvidenceItem.objects.none()
+
+    @staticmethod
+    def _item_link(item: EvidenceItem) -> str:
+        url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
+        return format_html('<a href="{}">{}</a> ({})', url, item.exhibit, item.title)
+
+    @admin.display(description="derived from")
+    def derived_from_link(self, obj):
+        if obj.derived_from_id is None:
+            return "—"
+        source = self._visible_to_viewer(obj).filter(pk=obj.derived_from_id).first()
+        if source is None:
+            return "an item you may not see"
+        return self._item_link(source)
+
+    @admin.display(description="derivatives")
+    def derivatives_list(self, obj):
+        rows = self._visible_to_viewer(obj).filter(derived_from=obj).order_by("exhibit")
+        return format_html_join(", ", "{} [{}]", ((self._item_link(d), d.relation) for d in rows)) or "—"
 
     @admin.display(description="metadata")
     def metadata_json(self, obj):
@@ -185,7 +232,8 @@ class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
                 "<td><code>{}</code></td><td><code>{}</code></td></tr>",
             (
-                (e.seq, e.action, e.outcome, e.actor, e.occurred_at.isoformat(), e.recorded_at.isoformat(),
+                (e.seq, e.action, e.outcome, e.actor, e.occurred_at.isoformat() if e.occurred_at else "unknown",
+                 e.recorded_at.isoformat(),
                  json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.entry_hash)
                 for e in custody_of(obj)
             ),
@@ -243,10 +291,11 @@ class CustodyEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(ExportJob)
 class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["case", "state", "requested_by", "created_at", "finished_at", "attempts", "item_count", "package_size"]
+    list_display = ["case", "state", "recipient", "requested_by", "created_at", "finished_at", "attempts", "item_count",
+                    "package_size"]
     list_filter = ["state"]
     list_select_related = ["case", "requested_by"]
-    search_fields = ["case__reference"]
+    search_fields = ["case__reference", "recipient"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))

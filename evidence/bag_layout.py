@@ -18,14 +18,18 @@ import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from catalogue.models import Case
 from evidence import ledger_keys, signing
 from evidence.models import EvidenceItem, HeadTimestamp, TreeHead
+from evidence.times import ITEM_TIMES, as_told
 from evidence.verify_bag import HEAD_TOKEN, MANIFEST, MANIFEST_SIG, PACKAGE_FORMAT, TSA_CA
+
+if TYPE_CHECKING:
+    from evidence.export import Disclosure
 
 VERIFIER_SOURCE = Path(__file__).with_name("verify_bag.py")
 
@@ -106,13 +110,21 @@ def item_record(item: EvidenceItem, content_file: str | None) -> dict[str, Any]:
         "id": str(item.pk), "exhibit": item.exhibit, "case": item.case.reference, "kind": item.kind,
         "title": item.title, "description": item.description, "source_url": item.source_url,
         "held_by": item.held_by, "original_filename": item.original_filename,
-        "captured_at": _iso(item.captured_at), "captured_by": item.captured_by,
+        # Times only as far as known ("2022-03"), each with its precision (evidence/times.py).
+        **{field: value for name in ITEM_TIMES for field, value in (
+            (name, as_told(getattr(item, name), getattr(item, f"{name}_precision"))),
+            (f"{name}_precision", getattr(item, f"{name}_precision")))},
+        "captured_by": item.captured_by,
         "capture_place": str(item.capture_place) if item.capture_place else "",
         "declared_sha256": item.declared_sha256, "sha256": item.sha256, "sha512": item.sha512,
         "sha1": item.sha1, "md5": item.md5, "size": item.size, "media_type": item.media_type,
         "metadata": item.metadata, "state": item.state, "error": item.error,
         "sealed_at": _iso(item.sealed_at), "withdrawn": item.withdrawn,
         "created_by": item.created_by.get_username(), "created_at": _iso(item.created_at),
+        # What this item was made from, by id and by the digest its source had when linked.
+        "derived_from": str(item.derived_from_id) if item.derived_from_id else None, "relation": item.relation,
+        "derived_from_sha256": item.derived_from_sha256, "derivation_method": item.derivation_method,
+        "derived_by": item.derived_by,
         "content": {"included": content_file is not None,
                     "file": f"data/{content_file}" if content_file else None,
                     "why_not": why_no_content(item) if content_file is None else ""},
@@ -129,7 +141,7 @@ def _write_json(path: Path, data: Any) -> bytes:
 def write_payload(
     directory: Path, *, case: Case, items: list[EvidenceItem], entries_by_item: dict[str, list[dict]],
     proofs: dict[int, list[bytes]], head: TreeHead, key: signing.SigningKey, content_files: dict[str, str],
-    package_id: str, exported_by: str, stamp: HeadTimestamp | None = None,
+    package_id: str, exported_by: str, stamp: HeadTimestamp | None = None, disclosure: Disclosure | None = None,
 ) -> dict[str, bytes]:
     """Write everything under data/ (content is already there) and sign the package manifest.
 
@@ -200,7 +212,8 @@ def write_payload(
 
     tag_files = {
         "README.txt": readme(case=case, items=items, content_files=content_files, head=head_dict,
-                             key_id=key.key_id, package_id=package_id, exported_by=exported_by).encode("utf-8"),
+                             key_id=key.key_id, package_id=package_id, exported_by=exported_by,
+                             disclosure=disclosure).encode("utf-8"),
         "verify.py": VERIFIER_SOURCE.read_bytes(),
     }
     for name, raw in tag_files.items():
@@ -209,6 +222,9 @@ def write_payload(
     manifest = {
         "format": PACKAGE_FORMAT, "package_id": package_id, "case": case.reference,
         "created_at": _iso(datetime.now(UTC)), "exported_by": exported_by, "key_id": key.key_id,
+        # Signed with the rest, so the recipient named in the package cannot be changed unseen.
+        "recipient": disclosure.recipient if disclosure else None,
+        "purpose": disclosure.purpose if disclosure else None,
         "tree_head": {k: head_dict[k] for k in ("tree_size", "root_hash", "timestamp_ms", "signature", "key_id")},
         "timestamp": timestamp,
         "items": listed, "files": dict(sorted(files.items())),
@@ -223,18 +239,28 @@ def write_tag_files(directory: Path, tag_files: dict[str, bytes]) -> None:
         (directory / name).write_bytes(raw)
 
 
-def bag_info(case: Case, package_id: str) -> dict[str, str]:
-    return {
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def bag_info(case: Case, package_id: str, disclosure: Disclosure | None = None) -> dict[str, str]:
+    info = {
         "Source-Organization": "Evidence catalogue",
         "External-Identifier": case.reference,
         "External-Description": f"Court package for case {case.reference}: {case.title}"[:500],
         "Internal-Sender-Identifier": package_id,
         "Bag-Software-Agent": "evidence-catalogue export (bagit.py)",
     }
+    if disclosure is not None:
+        # RFC 8493 reserves no label for a recipient; these are ours. One line each,
+        # because bag-info folds long values but has no line breaks of its own.
+        info["Disclosed-To"] = _one_line(disclosure.recipient)
+        info["Disclosure-Purpose"] = _one_line(disclosure.purpose)
+    return info
 
 
 def readme(*, case: Case, items: list[EvidenceItem], content_files: dict[str, str], head: dict,
-           key_id: str, package_id: str, exported_by: str) -> str:
+           key_id: str, package_id: str, exported_by: str, disclosure: Disclosure | None = None) -> str:
     lines = []
     for item in items:
         content = content_files.get(str(item.pk))
@@ -244,8 +270,14 @@ def readme(*, case: Case, items: list[EvidenceItem], content_files: dict[str, st
             held = f"no file: {why_no_content(item)}"
         lines.append(f"  {item.exhibit}  [{item.kind}]  {item.title}\n      {held}")
     exhibits = "\n".join(lines) or "  (this case has no exhibits you may see)"
+    if disclosure is not None:
+        disclosed = (f"Disclosed to: {disclosure.recipient}\nPurpose: "
+                     + "\n         ".join(disclosure.purpose.splitlines()))
+    else:
+        disclosed = "Disclosed to: (no recipient was recorded for this package)"
     return README_TEMPLATE.format(
         reference=case.reference, title=case.title, exported_by=exported_by, package_id=package_id,
+        disclosed=disclosed,
         when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), exhibits=exhibits, key_id=key_id,
         tree_size=head["tree_size"], root_hash=head["root_hash"], head_time=head["timestamp"],
     )
@@ -257,6 +289,7 @@ EVIDENCE PACKAGE FOR CASE {reference}
 
 Prepared by the evidence catalogue on {when} for {exported_by}.
 Package identifier: {package_id}
+{disclosed}
 
 This folder is a "bag" in the BagIt format (RFC 8493), a standard used by
 archives and courts to move files so that any change can be detected.

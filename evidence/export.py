@@ -33,7 +33,7 @@ from pathlib import Path
 import bagit
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -73,6 +73,41 @@ class BagResult:
     item_count: int
     tree_size: int
     content_items: int
+    exhibits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """To whom a package goes and why: named in the package and kept in the register."""
+
+    recipient: str
+    purpose: str
+
+
+RECIPIENT_MAX = 300
+PURPOSE_MAX = 2000
+
+
+def disclosure_clean(*, recipient: str | None, purpose: str | None) -> Disclosure:
+    """Both are required: a register entry that cannot say to whom or why answers nothing."""
+    recipient, purpose = (recipient or "").strip(), (purpose or "").strip()
+    errors: dict[str, str] = {}
+    if not recipient:
+        errors["recipient"] = ("Name the recipient of the package (a person, court, or organisation): "
+                               "every disclosure is recorded with whom it went to.")
+    elif len(recipient) > RECIPIENT_MAX:
+        errors["recipient"] = f"The recipient is {len(recipient)} characters; at most {RECIPIENT_MAX}."
+    elif any(ch in recipient for ch in "\r\n\t\x00"):
+        errors["recipient"] = "The recipient is one line of text (no line breaks, tabs or NUL bytes)."
+    if not purpose:
+        errors["purpose"] = "Say what the package is disclosed for (e.g. a trial, a request for assistance)."
+    elif len(purpose) > PURPOSE_MAX:
+        errors["purpose"] = f"The purpose is {len(purpose)} characters; at most {PURPOSE_MAX}."
+    elif "\x00" in purpose:
+        errors["purpose"] = "The purpose cannot contain NUL bytes."
+    if errors:
+        raise ValidationError(errors)
+    return Disclosure(recipient=recipient, purpose=purpose)
 
 
 def items_for_export(*, case: Case, user: AbstractBaseUser | None) -> list[EvidenceItem]:
@@ -145,7 +180,7 @@ def _refuse(item: EvidenceItem, record: proven.Proven | None, actual: str | None
 
 def build_bag(
     *, case: Case, directory: Path, user: AbstractBaseUser | None = None, package_id: str,
-    still_mine: Callable[[], None] = lambda: None,
+    still_mine: Callable[[], None] = lambda: None, disclosure: Disclosure | None = None,
 ) -> BagResult:
     """Write the court package for ``case`` as a bag at ``directory`` (which must not exist).
 
@@ -153,6 +188,8 @@ def build_bag(
     transaction that appends the packing events: a job's builder (export_run)
     refreshes its claim there, and raises ClaimLost if another worker has taken
     the job over, so that only the job's holder writes to the custody log.
+    ``disclosure`` names the recipient and purpose in bag-info, the README and the
+    signed manifest, and on each packing entry.
     """
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
@@ -180,7 +217,8 @@ def build_bag(
             custody_append(
                 item=item, action=CustodyEvent.Action.PACKING, user=user, agent=None if user else EXPORT_AGENT,
                 details={"package_id": package_id, "case": case.reference,
-                         "bytes_included": str(item.pk) in content_files},
+                         "bytes_included": str(item.pk) in content_files,
+                         **({"recipient": disclosure.recipient, "purpose": disclosure.purpose} if disclosure else {})},
             )
     # The export builder runs in a worker: with beat's task, the only signer.
     head = signing.sign_tree_head()
@@ -197,16 +235,16 @@ def build_bag(
     tag_files = bag_layout.write_payload(
         directory, case=case, items=items, entries_by_item=entries_by_item, proofs=proofs,
         head=head, key=key, content_files=content_files, package_id=package_id,
-        exported_by=f"user:{user.get_username()}" if user else EXPORT_AGENT, stamp=stamp,
+        exported_by=f"user:{user.get_username()}" if user else EXPORT_AGENT, stamp=stamp, disclosure=disclosure,
     )
     with _quiet_bagit():
-        bag = bagit.make_bag(str(directory), bag_info=bag_layout.bag_info(case, package_id),
+        bag = bagit.make_bag(str(directory), bag_info=bag_layout.bag_info(case, package_id, disclosure),
                              checksums=["sha256", "sha512"])
         bag_layout.write_tag_files(directory, tag_files)
         bag.save()  # rewrites the tag manifests so they cover README.txt and verify.py
         bagit.Bag(str(directory)).validate()
     return BagResult(path=directory, item_count=len(items), tree_size=head.tree_size,
-                     content_items=len(content_files))
+                     content_items=len(content_files), exhibits=tuple(item.exhibit for item in items))
 
 
 def zip_bag(bag: Path, target: Path) -> str:
@@ -261,11 +299,14 @@ def _check_quotas(*, actor: AbstractBaseUser, case: Case) -> None:
         raise ExportQuotaExceeded(limit, (recent[-1] + timedelta(days=1) - timezone.now()).total_seconds())
 
 
-def export_request(*, actor: AbstractBaseUser, case: Case, via: str = "api", remote_addr: str | None = None) -> ExportJob:
-    """Queue a court package for a case the actor can see. Refuses (before queueing) if items are unsealed,
+def export_request(*, actor: AbstractBaseUser, case: Case, recipient: str, purpose: str, via: str = "api",
+                   remote_addr: str | None = None) -> ExportJob:
+    """Queue a court package of a case the actor can see, for a named recipient and purpose (both
+    required: ValidationError). Refuses (before queueing) if items are unsealed,
     if a package of the case is already queued or running (ExportAlreadyRunning names it), or past
     the requester's daily quota. The request is an entry of the access log, committed with the job."""
     check_can_export(user=actor, case=case)
+    disclosure = disclosure_clean(recipient=recipient, purpose=purpose)
     pending = unsealed(items_for_export(case=case, user=actor))
     if pending:
         raise ItemsNotSealed(pending)
@@ -273,9 +314,10 @@ def export_request(*, actor: AbstractBaseUser, case: Case, via: str = "api", rem
         # Two requests for one case at once: the second waits here, then finds the first's job.
         Case.objects.select_for_update().filter(pk=case.pk).only("id").first()
         _check_quotas(actor=actor, case=case)
-        job = ExportJob.objects.create(case=case, requested_by=actor)
+        job = ExportJob.objects.create(case=case, requested_by=actor, recipient=disclosure.recipient,
+                                       purpose=disclosure.purpose)
         access_log_record(user=actor, case=case, via=via, action="export", remote_addr=remote_addr,
-                          reason=f"export job {job.pk}")
+                          reason=f"export job {job.pk} for {disclosure.recipient}")
         from evidence.export_tasks import export_case
 
         transaction.on_commit(lambda: export_case.delay(str(job.pk)))
@@ -321,7 +363,8 @@ def export_run(job_id: str) -> str:
         with tempfile.TemporaryDirectory(prefix="export-") as tmp:
             bag_dir = Path(tmp) / bag_layout.bag_name(job.case, str(job.pk))
             result = build_bag(case=job.case, directory=bag_dir, user=job.requested_by, package_id=str(job.pk),
-                               still_mine=lambda: _refresh(job_id, claim))
+                               still_mine=lambda: _refresh(job_id, claim),
+                               disclosure=Disclosure(recipient=job.recipient, purpose=job.purpose))
             zip_path = Path(tmp) / "package.zip"
             digest = zip_bag(bag_dir, zip_path)
             size = zip_path.stat().st_size
@@ -339,6 +382,7 @@ def export_run(job_id: str) -> str:
     finished = ExportJob.objects.filter(pk=job_id, claim=claim).update(
         state=ExportJob.State.DONE, finished_at=timezone.now(), package_name=name, package_sha256=digest,
         package_size=size, item_count=result.item_count, tree_size=result.tree_size, error="",
+        exhibits=list(result.exhibits),
     )
     if not finished:
         default_storage.delete(name)  # the job's new holder stores its own package
@@ -361,19 +405,22 @@ def export_sweep() -> list[str]:
     return jobs
 
 
-def export_to_directory(*, case: Case, directory: Path, user: AbstractBaseUser | None = None) -> BagResult:
-    """The management command's door: the bag as a folder inside ``directory``."""
+def export_to_directory(*, case: Case, directory: Path, recipient: str, purpose: str,
+                        user: AbstractBaseUser | None = None) -> BagResult:
+    """The management command's door: the bag as a folder inside ``directory``, for a named recipient."""
     if user is not None:
         check_can_export(user=user, case=case)
+    disclosure = disclosure_clean(recipient=recipient, purpose=purpose)
     package_id = f"cli-{timezone.now().strftime('%Y%m%dT%H%M%S%fZ')}"
     target = Path(directory) / bag_layout.bag_name(case, package_id)
     if target.exists():
         raise ExportError(f"{target} already exists.")
     try:
-        result = build_bag(case=case, directory=target, user=user, package_id=package_id)
+        result = build_bag(case=case, directory=target, user=user, package_id=package_id, disclosure=disclosure)
         if user is not None:
             # Who took which case away is on the access log, as for the API's exports.
-            access_log_record(user=user, case=case, via="command", action="export", reason=f"export {package_id}")
+            access_log_record(user=user, case=case, via="command", action="export",
+                              reason=f"export {package_id} for {disclosure.recipient}")
         return result
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)  # a half-written folder must not pass for a package

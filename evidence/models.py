@@ -8,10 +8,22 @@ from django.db import models
 from django.db.models import Q
 
 from catalogue.models import Case, Place
+from evidence.times import ITEM_TIMES, Precision
 
 sha256_validator = RegexValidator(
     r"^[0-9a-f]{64}$", "A SHA-256 digest is 64 hexadecimal characters (0-9, a-f)."
 )
+
+
+class DerivationRelation(models.TextChoices):
+    """What a derived item is of its source."""
+
+    COPY = "copy"
+    EXCERPT = "excerpt"
+    TRANSLATION = "translation"
+    TRANSCRIPT = "transcript"
+    REDACTION = "redaction"
+    ENHANCEMENT = "enhancement"
 
 
 class EvidenceItem(models.Model):
@@ -36,6 +48,8 @@ class EvidenceItem(models.Model):
         # A record of media held by someone else: nothing to hash or store.
         REFERENCE = "reference", "Reference (not held)"
 
+    Relation = DerivationRelation
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
     number = models.PositiveIntegerField(editable=False)
@@ -46,8 +60,20 @@ class EvidenceItem(models.Model):
     source_url = models.URLField(max_length=2000, blank=True)
     held_by = models.CharField(max_length=200, blank=True, help_text="For references: who holds the original.")
     original_filename = models.CharField(max_length=255, blank=True)
+    # Each time has a precision (evidence/times.py): unknown when there is no time,
+    # and a time is shown only as far as it is known, so none is ever invented.
     captured_at = models.DateTimeField(null=True, blank=True)
+    captured_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
     captured_by = models.CharField(max_length=200, blank=True)
+    # Online media: when the source published it, when it reached the platform it
+    # came from, and when we or the submitter acquired this copy; three facts a
+    # court may need apart, and none of them is the capture.
+    published_at = models.DateTimeField(null=True, blank=True, help_text="When the source published it.")
+    published_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
+    uploaded_at = models.DateTimeField(null=True, blank=True, help_text="When it was uploaded to the platform it came from.")
+    uploaded_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
+    acquired_at = models.DateTimeField(null=True, blank=True, help_text="When we or the submitter acquired this copy.")
+    acquired_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
     capture_place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     declared_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -68,6 +94,16 @@ class EvidenceItem(models.Model):
     error = models.TextField(blank=True, editable=False)
     sealed_at = models.DateTimeField(null=True, blank=True, editable=False)
     withdrawn = models.BooleanField(default=False, editable=False)
+    # A derivative (a translation, transcript, redacted copy, ...) names its source and the
+    # source's SHA-256 as it was when linked, so a court can tell which bytes it was made from.
+    # Set only at filing (evidence_register), never changed.
+    derived_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="derivatives", editable=False)
+    relation = models.CharField(max_length=16, choices=Relation.choices, blank=True, editable=False)
+    derived_from_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    derivation_method = models.TextField(blank=True, editable=False, help_text="How the derivative was made.")
+    derived_by = models.CharField(max_length=200, blank=True, editable=False,
+                                  help_text="Who made the derivative (a person, lab or tool).")
     # Pipeline bookkeeping (evidence/pipeline.py): a worker claims an item by
     # bumping `attempts` and keeps `claimed_at` fresh while it works, so a claim
     # left by a killed worker goes stale and can be retaken; `queued_at` lets the
@@ -81,6 +117,22 @@ class EvidenceItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="evidence_number_per_case"),
             models.CheckConstraint(condition=Q(size__isnull=True) | Q(size__gte=0), name="evidence_size_not_negative"),
+            *[
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__isnull": True, f"{name}_precision": Precision.UNKNOWN})
+                    | (Q(**{f"{name}__isnull": False}) & ~Q(**{f"{name}_precision": Precision.UNKNOWN})),
+                    name=f"evidence_{name}_precision_fits",
+                    violation_error_message=f"{name}: a time needs a precision other than unknown, and no time "
+                                            "has any other.",
+                )
+                for name in ITEM_TIMES
+            ],
+            # A link is whole or absent: a source without its relation and digest proves nothing.
+            models.CheckConstraint(
+                condition=Q(derived_from__isnull=True, relation="", derived_from_sha256="")
+                | (Q(derived_from__isnull=False, relation__in=DerivationRelation.values) & ~Q(derived_from_sha256="")),
+                name="evidence_derivation_whole",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -120,6 +172,9 @@ class CustodyEvent(models.Model):
         PACKING = "packing"
         QUARANTINE = "quarantine"
         DEACCESSION = "deaccession"
+        # Not a PREMIS event type (PREMIS has none for "a new object was made from this
+        # one"): written on both items of a derived link (evidence_register).
+        DERIVATION = "derivation"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success"
@@ -131,7 +186,9 @@ class CustodyEvent(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     actor = models.CharField(max_length=200)  # "user:alice" or "agent:evidence-pipeline/1.0"
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    occurred_at = models.DateTimeField()
+    # Null when nobody said when it happened, or said it only to the hour, day,
+    # month or year: `details` then say as much as is known (evidence/times.py).
+    occurred_at = models.DateTimeField(null=True, blank=True)
     recorded_at = models.DateTimeField()
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
@@ -247,6 +304,11 @@ class ExportJob(models.Model):
     claim = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     attempts = models.PositiveIntegerField(default=0, editable=False)
+    # The disclosure register: to whom and why (required by export_request; blank only
+    # on jobs made before the register existed), and the exhibits the package holds.
+    recipient = models.CharField(max_length=300, blank=True)
+    purpose = models.TextField(blank=True)
+    exhibits = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -13,11 +13,12 @@ from django.db.models import Max
 
 from catalogue.models import Case, Place
 from catalogue.roles import INVESTIGATOR, user_has_role
-from evidence import storage
-from evidence.custody import custody_append
+from evidence import derivation, storage
+from evidence.custody import TIME_UNKNOWN, custody_append
 from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
 from evidence.models import CustodyEvent, EvidenceItem
+from evidence.times import ITEM_TIMES, Precision, normalise, partial_iso
 
 Action = CustodyEvent.Action
 
@@ -58,8 +59,19 @@ def evidence_register(
     held_by: str = "",
     declared_sha256: str = "",
     captured_at: datetime | None = None,
+    captured_at_precision: str | None = None,
     captured_by: str = "",
     capture_place: Place | None = None,
+    published_at: datetime | None = None,
+    published_at_precision: str | None = None,
+    uploaded_at: datetime | None = None,
+    uploaded_at_precision: str | None = None,
+    acquired_at: datetime | None = None,
+    acquired_at_precision: str | None = None,
+    derived_from: EvidenceItem | str | None = None,
+    relation: str = "",
+    derivation_method: str = "",
+    derived_by: str = "",
     via: str = "service",
 ) -> EvidenceItem:
     """File an item: an upload, a URL for the worker to fetch, or a reference to
@@ -90,6 +102,17 @@ def evidence_register(
             raise UploadTooLarge(
                 {"file": f"The file is {size} bytes; the limit is {settings.EVIDENCE_MAX_UPLOAD_SIZE} bytes."}
             )
+    given = {"captured_at": (captured_at, captured_at_precision), "published_at": (published_at, published_at_precision),
+             "uploaded_at": (uploaded_at, uploaded_at_precision), "acquired_at": (acquired_at, acquired_at_precision)}
+    times: dict[str, Any] = {}
+    for name, (value, precision) in given.items():
+        try:
+            times[name], times[f"{name}_precision"] = normalise(value, precision)
+        except ValueError as exc:
+            errors[f"{name}_precision"] = str(exc)
+    # A derivative's source, checked before anything is written (evidence/derivation.py).
+    link = derivation.link_plan(actor=actor, derived_from=derived_from, relation=relation,
+                                method=derivation_method, made_by=derived_by, errors=errors)
     if errors:
         raise ValidationError(errors)
 
@@ -97,8 +120,8 @@ def evidence_register(
     item = EvidenceItem(
         case=case, number=0, exhibit="pending", kind=kind, title=(title or "").strip(), description=description,
         source_url=source_url, held_by=held_by, original_filename=original_filename[-255:],
-        captured_at=captured_at, captured_by=captured_by, capture_place=capture_place,
-        declared_sha256=declared_sha256, created_by=actor,
+        captured_by=captured_by, capture_place=capture_place, **times,
+        declared_sha256=declared_sha256, created_by=actor, **(link.item_fields() if link else {}),
         state=EvidenceItem.State.REFERENCE if is_reference else EvidenceItem.State.RECEIVED,
     )
     # Field checks only: the case and user are objects we hold, and uniqueness and
@@ -116,19 +139,27 @@ def evidence_register(
             item.exhibit = f"{case.reference}/E{item.number:03d}"
             item.staged_name = staged
             item.save(force_insert=True)
-            if captured_at or captured_by:
-                custody_append(
-                    item=item, action=Action.CAPTURE, user=actor, occurred_at=captured_at,
-                    details={"captured_by": captured_by, "capture_place": str(capture_place or "")},
-                )
+            if item.captured_at or captured_by or capture_place:
+                # Dated only by a capture time known exactly: a partial or missing one is in the details.
+                exact = item.captured_at_precision == Precision.EXACT
+                custody_append(item=item, action=Action.CAPTURE, user=actor, details={
+                    "captured_by": captured_by, "capture_place": str(capture_place or ""),
+                    "captured_at": partial_iso(item.captured_at, item.captured_at_precision),
+                    "precision": item.captured_at_precision,
+                }, occurred_at=item.captured_at if exact else TIME_UNKNOWN)
             custody_append(
                 item=item, action=Action.ACCESSION, user=actor,
                 details={
                     "exhibit": item.exhibit, "case": case.reference, "via": via,
                     "original_filename": item.original_filename, "received_bytes": size,
                     "declared_sha256": declared_sha256, "source_url": source_url, "held_by": held_by,
+                    # The online times, when given, as far as known ("2022-03" is March 2022).
+                    **{name: partial_iso(getattr(item, name), getattr(item, f"{name}_precision"))
+                       for name in ITEM_TIMES[1:] if getattr(item, name) is not None},
                 },
             )
+            if link is not None:
+                derivation.link_record(item=item, link=link, actor=actor)
             if not is_reference:
                 from evidence.tasks import ingest
 
@@ -152,14 +183,32 @@ def evidence_withdraw(*, actor: AbstractBaseUser, item: EvidenceItem, reason: st
     return item
 
 
+def _normalise_time_changes(item: EvidenceItem, changes: dict[str, Any]) -> None:
+    """Fill in each changed time's precision: kept as it was if it still fits, else exact or unknown."""
+    for name in ITEM_TIMES:
+        key = f"{name}_precision"
+        if name not in changes and key not in changes:
+            continue
+        value = changes.get(name, getattr(item, name))
+        precision = changes.get(key) or getattr(item, key)
+        if key not in changes and (value is None) != (precision == Precision.UNKNOWN):
+            precision = None  # the time came or went and no precision was said: the default for it
+        try:
+            changes[name], changes[key] = normalise(value, precision)
+        except ValueError as exc:
+            raise ValidationError({key: str(exc)}) from exc
+
+
 def evidence_update_description(*, actor: AbstractBaseUser, item: EvidenceItem, **changes: Any) -> EvidenceItem:
     """Change an item's descriptive fields, recording old and new values in its custody log."""
-    allowed = {"title", "description", "captured_by", "captured_at", "kind"}
+    allowed = {"title", "description", "captured_by", "kind",
+               *ITEM_TIMES, *(f"{name}_precision" for name in ITEM_TIMES)}
     unknown = set(changes) - allowed
     if unknown:
         raise ValidationError({field: "This field cannot be changed after filing." for field in unknown})
     with transaction.atomic():
         item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        _normalise_time_changes(item, changes)
         diff = {f: {"old": getattr(item, f), "new": v} for f, v in changes.items() if getattr(item, f) != v}
         if not diff:
             return item

@@ -102,7 +102,8 @@ def test_export_requests_are_chained(legal, team, investigator, eager_celery, dj
     client = client_for(legal)
     client.get(f"/api/v1/cases/{case.reference}/")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/api/v1/cases/{case.reference}/exports/")
+        response = client.post(f"/api/v1/cases/{case.reference}/exports/",
+                               {"recipient": "Trial Chamber II", "purpose": "Trial"}, format="json")
     assert response.status_code == 202, response.content
     entries = chain()
     assert [(e.action, e.via, e.user_id, e.case_id) for e in entries] == [
@@ -116,6 +117,7 @@ def test_export_requests_are_chained(legal, team, investigator, eager_celery, dj
 def test_command_exports_by_a_named_user_are_chained(legal, team, investigator, tmp_path):
     case = CaseFactory(team=team, created_by=investigator)
     call_command("export_case", case.reference, str(tmp_path / "out"), "--as-user", legal.username,
+                 "--recipient", "Trial Chamber II", "--purpose", "Trial",
                  stdout=io.StringIO())
     entries = chain()
     assert [(e.action, e.via, e.user_id, e.case_id) for e in entries] == [("export", "command", legal.pk, case.pk)]
@@ -124,7 +126,8 @@ def test_command_exports_by_a_named_user_are_chained(legal, team, investigator, 
 
 def test_an_outsider_refused_an_export_leaves_no_export_entry(cases, outsider, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client_for(outsider).post(f"/api/v1/cases/{cases[0].reference}/exports/")
+        response = client_for(outsider).post(f"/api/v1/cases/{cases[0].reference}/exports/",
+                                              {"recipient": "Trial Chamber II", "purpose": "Trial"}, format="json")
     assert response.status_code in (403, 404)
     assert not AccessLog.objects.filter(action="export").exists()
 

@@ -58,7 +58,7 @@ def test_an_investigator_files_a_case_with_places_sources_and_an_upload(client, 
     assert page.status_code == 200
     assert page.context["adminform"].form.initial["team"] == team.pk
     places = [PlaceFactory(name="Bucha"), PlaceFactory(name="Irpin")]
-    categories = list(CrimeCategory.objects.order_by("position")[:2])
+    categories = list(CrimeCategory.objects.filter(selectable=True).order_by("position")[:2])
     source, perpetrator = SourceFactory(), ActorFactory()
     data = payload(
         page,
@@ -69,7 +69,7 @@ def test_an_investigator_files_a_case_with_places_sources_and_an_upload(client, 
             "new_evidence": [evidence_row(
                 file=SimpleUploadedFile("clip.mp4", CONTENT, content_type="video/mp4"),
                 declared_sha256=hashlib.sha256(CONTENT).hexdigest().upper(),
-                captured_at_0="2022-03-30", captured_at_1="12:00:00", captured_by="Witness W-12",
+                captured_at="2022-03-30T12:00:00+03:00", captured_by="Witness W-12",
             )],
         },
         **case_fields(team, incident_start="2022-03-30", incident_end="2022-03-31"),
@@ -92,6 +92,7 @@ def test_an_investigator_files_a_case_with_places_sources_and_an_upload(client, 
     assert (item.original_filename, item.declared_sha256) == ("clip.mp4", hashlib.sha256(CONTENT).hexdigest())
     actions = list(item.custody.order_by("seq").values_list("action", flat=True))
     assert actions == ["capture", "accession"]
+    assert item.captured_at.isoformat() == "2022-03-30T09:00:00+00:00" and item.captured_at_precision == "exact"
     assert item.custody.get(action="accession").details["via"] == "admin"
     assert len(staged_files(settings)) == 1
     assert queued, "the pipeline is queued once the filing commits"

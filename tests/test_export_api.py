@@ -18,6 +18,7 @@ from tests import factories
 from tests.factories import CaseFactory, sealed_item
 
 DATA = b"RIFF....WAVEfmt " + bytes(range(200)) * 10
+DISCLOSURE = {"recipient": "Trial Chamber II", "purpose": "Disclosure to the defence"}
 
 
 @pytest.fixture(autouse=True)
@@ -47,7 +48,7 @@ def _in_process(eager_celery):
 
 def _export(client, case, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/api/v1/cases/{case.reference}/exports/")
+        response = client.post(f"/api/v1/cases/{case.reference}/exports/", DISCLOSURE, format="json")
     return response
 
 

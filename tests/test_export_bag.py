@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="verify.
 
 VIDEO = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 64
 PHOTO = b"\xff\xd8\xff\xe0" + b"JFIF" + bytes(reversed(range(256))) * 16
+RECIPIENT = ("--recipient", "Trial Chamber II", "--purpose", "Disclosure to the defence")
 
 
 @pytest.fixture(autouse=True)
@@ -170,7 +171,7 @@ def test_it_stops_rather_than_pack_stored_bytes_that_changed(case, items, legal,
 
 
 def test_the_command_writes_a_package_that_verifies(case, items, tmp_path, capsys):
-    call_command("export_case", case.reference, str(tmp_path / "out"))
+    call_command("export_case", case.reference, str(tmp_path / "out"), *RECIPIENT)
     written = capsys.readouterr().out
     bags = list((tmp_path / "out").iterdir())
     assert len(bags) == 1 and str(bags[0]) in written
@@ -181,11 +182,11 @@ def test_the_command_writes_a_package_that_verifies(case, items, tmp_path, capsy
 
 def test_the_command_refuses_an_unknown_case_or_unsealed_items(case, items, investigator, tmp_path):
     with pytest.raises(CommandError, match="No case"):
-        call_command("export_case", "UA-1999-0001", str(tmp_path))
+        call_command("export_case", "UA-1999-0001", str(tmp_path), *RECIPIENT)
     pending = evidence_register(actor=investigator, case=case, kind="video", title="Raw",
                                 file=ContentFile(b"x", name="raw.mp4"))
     with pytest.raises(CommandError, match=pending.exhibit):
-        call_command("export_case", case.reference, str(tmp_path))
+        call_command("export_case", case.reference, str(tmp_path), *RECIPIENT)
 
 
 # --- tampering -------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def test_the_fixity_sweep_never_records_a_success_for_forged_bytes(item):
 def test_an_export_refuses_the_forged_item_and_records_why(item, people, tmp_path):
     forge_with_new_name(item)
     with pytest.raises(export.ExportError, match="cannot be vouched for"):
-        export.export_to_directory(case=item.case, directory=tmp_path / "out", user=people["legal"])
+        export.export_to_directory(case=item.case, directory=tmp_path / "out", user=people["legal"],
+                                   recipient="Trial Chamber II", purpose="Trial")
     item.refresh_from_db()
     assert item.state == "quarantined"
     failure = item.custody.filter(action="fixity_check").latest("seq")

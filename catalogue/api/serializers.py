@@ -242,7 +242,10 @@ class CaseWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     date_precision = serializers.ChoiceField(choices=Case.DatePrecision.choices, required=False)
     sensitivity = serializers.ChoiceField(choices=Case.Sensitivity.choices, required=False)
     places = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all(), many=True, required=False)
-    categories = serializers.ListField(child=serializers.CharField(max_length=20), required=False)
+    categories = serializers.ListField(
+        child=serializers.CharField(max_length=20), required=False,
+        help_text="Elements of Crimes codes, e.g. 7(1)(g)-1, 8bis; not a group (7(1)(g)) nor 8(2)(b)(xx).",
+    )
     perpetrators = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all(), many=True, required=False)
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=2000, write_only=True,

@@ -9,6 +9,41 @@ from catalogue.api.serializers import StrictFieldsMixin, api_base, datetime_or_n
 from catalogue.models import Place
 from evidence.custody import utc_iso
 from evidence.models import CustodyEvent, EvidenceItem
+from evidence.times import ITEM_TIMES, ORDER, Precision, as_told, parse
+
+TIME_HELP = ("ISO 8601 as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or a full "
+             "time with its offset (without one, UTC). Shown the same way: only as far as known.")
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "2022-03-16T14:05:00+02:00"})
+class PartialTimeField(serializers.Field):
+    """A time as far as it is known, in; (datetime, precision the text gives) out to validate()."""
+
+    default_error_messages = {"invalid": "Not an ISO 8601 time ({problem}). " + TIME_HELP}
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_null=True, default=None, help_text=TIME_HELP, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", problem="give it as text")
+        if not data.strip():
+            return None
+        try:
+            return parse(data)
+        except ValueError as exc:
+            self.fail("invalid", problem=str(exc))
+
+    def to_representation(self, value):
+        return value
+
+
+def _precision_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Precision.choices, required=False, allow_null=True, default=None,
+        help_text="Only to make the time given coarser; without it, the precision of the time as typed "
+                  "(exact for a full time, unknown for none).",
+    )
 
 
 class ItemLinksSerializer(serializers.Serializer):
@@ -23,13 +58,16 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
     case = serializers.CharField(source="case.reference", read_only=True)
     # Blank for uploads and references, so not a "uri" in the schema.
     source_url = serializers.CharField(read_only=True)
+    # As far as known: "2022-03" for March 2022, never that month's first midnight.
+    captured_at = serializers.SerializerMethodField(help_text=TIME_HELP)
     links = serializers.SerializerMethodField()
 
     class Meta:
         model = EvidenceItem
         fields = [
             "id", "exhibit", "case", "kind", "title", "state", "sha256", "size", "media_type",
-            "source_url", "held_by", "captured_at", "created_at", "sealed_at", "withdrawn", "links",
+            "source_url", "held_by", "captured_at", "captured_at_precision", "created_at", "sealed_at",
+            "withdrawn", "links",
         ]
         read_only_fields = fields
 
@@ -43,10 +81,14 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
             "id": str(item["id"]), "exhibit": item["exhibit"], "case": item["case_reference"], "kind": item["kind"],
             "title": item["title"], "state": item["state"], "sha256": item["sha256"], "size": item["size"],
             "media_type": item["media_type"], "source_url": item["source_url"], "held_by": item["held_by"],
-            "captured_at": datetime_or_none(item["captured_at"]), "created_at": datetime_or_none(item["created_at"]),
+            "captured_at": as_told(item["captured_at"], item["captured_at_precision"]),
+            "captured_at_precision": item["captured_at_precision"], "created_at": datetime_or_none(item["created_at"]),
             "sealed_at": datetime_or_none(item["sealed_at"]), "withdrawn": item["withdrawn"],
             "links": self._links(item["id"], item["case_reference"]),
         }
+
+    def get_captured_at(self, item: EvidenceItem) -> str | None:
+        return as_told(item.captured_at, item.captured_at_precision)
 
     @extend_schema_field(ItemLinksSerializer)
     def get_links(self, item: EvidenceItem) -> dict:
@@ -59,16 +101,63 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
                 "case": f"{base}cases/{case_reference}/"}
 
 
+class DerivativeSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    exhibit = serializers.CharField()
+    relation = serializers.ChoiceField(choices=EvidenceItem.Relation.choices)
+
+
 class EvidenceItemDetailSerializer(EvidenceItemSerializer):
     capture_place = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    derived_from = serializers.SerializerMethodField(
+        help_text="The source item's id, or null: not derived, or derived from an item you may not see "
+                  "(`relation` and `derived_from_sha256` then still say what it was made from).")
+    method = serializers.CharField(source="derivation_method", read_only=True)
+    made_by = serializers.CharField(source="derived_by", read_only=True)
+    derivatives = serializers.SerializerMethodField()
+    published_at = serializers.SerializerMethodField(help_text="When the source published it. " + TIME_HELP)
+    uploaded_at = serializers.SerializerMethodField(
+        help_text="When it was uploaded to the platform it came from. " + TIME_HELP)
+    acquired_at = serializers.SerializerMethodField(help_text="When we or the submitter acquired this copy. " + TIME_HELP)
 
     class Meta(EvidenceItemSerializer.Meta):
         fields = [
             *EvidenceItemSerializer.Meta.fields[:8],
             "sha512", "sha1", "md5", "declared_sha256", "metadata", "description", "original_filename",
-            "captured_by", "capture_place", "error", *EvidenceItemSerializer.Meta.fields[8:],
+            "captured_by", "capture_place", "published_at", "published_at_precision", "uploaded_at",
+            "uploaded_at_precision", "acquired_at", "acquired_at_precision", "error",
+            "derived_from", "relation", "derived_from_sha256", "method", "made_by", "derivatives",
+            *EvidenceItemSerializer.Meta.fields[8:],
         ]
         read_only_fields = fields
+
+    def get_published_at(self, item: EvidenceItem) -> str | None:
+        return as_told(item.published_at, item.published_at_precision)
+
+    def get_uploaded_at(self, item: EvidenceItem) -> str | None:
+        return as_told(item.uploaded_at, item.uploaded_at_precision)
+
+    def get_acquired_at(self, item: EvidenceItem) -> str | None:
+        return as_told(item.acquired_at, item.acquired_at_precision)
+
+    def _derivation(self, item: EvidenceItem) -> dict:
+        # derived_from and derivatives come from one query, made once per item shown.
+        cache = self.context.setdefault("_derivation", {})
+        if item.pk not in cache:
+            from evidence.derivation import links_visible
+
+            request = self.context.get("request")
+            cache[item.pk] = (links_visible(item, request.user) if request is not None
+                              else {"derived_from": None, "derivatives": []})
+        return cache[item.pk]
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_derived_from(self, item: EvidenceItem) -> str | None:
+        return self._derivation(item)["derived_from"]
+
+    @extend_schema_field(DerivativeSerializer(many=True))
+    def get_derivatives(self, item: EvidenceItem) -> list[dict]:
+        return self._derivation(item)["derivatives"]
 
 
 class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -86,10 +175,26 @@ class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):
                                     help_text="A reference: who holds the original.")
     declared_sha256 = serializers.CharField(required=False, allow_blank=True, default="", max_length=200,
                                             help_text="The SHA-256 the submitter says the file has.")
-    captured_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    captured_at = PartialTimeField()
+    captured_at_precision = _precision_field()
     captured_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     capture_place = serializers.PrimaryKeyRelatedField(queryset=Place.objects.all(), required=False,
                                                        allow_null=True, default=None)
+    published_at = PartialTimeField()
+    published_at_precision = _precision_field()
+    uploaded_at = PartialTimeField()
+    uploaded_at_precision = _precision_field()
+    acquired_at = PartialTimeField()
+    acquired_at_precision = _precision_field()
+    derived_from = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                         help_text="For a derived item: the id of the item it was made from "
+                                                   "(sealed, and one you may see).")
+    relation = serializers.ChoiceField(choices=EvidenceItem.Relation.choices, required=False, allow_blank=True,
+                                       default="", help_text="What this item is of `derived_from`.")
+    method = serializers.CharField(source="derivation_method", required=False, allow_blank=True, default="",
+                                   max_length=5000, help_text="How the derivative was made.")
+    made_by = serializers.CharField(source="derived_by", required=False, allow_blank=True, default="",
+                                    max_length=200, help_text="Who made the derivative (person, lab or tool).")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -99,6 +204,20 @@ class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):
 
             # A place only hidden cases use is no more nameable by id than it is visible.
             self.fields["capture_place"].queryset = places_visible_to(user)
+
+    def validate(self, attrs: dict) -> dict:
+        """Each time and its precision, flat for the service: the precision typed, or coarser if said."""
+        errors = {}
+        for name in ITEM_TIMES:
+            key = f"{name}_precision"
+            value, typed = attrs.get(name) or (None, None)
+            said = attrs.get(key)
+            if value is not None and said and ORDER.index(said) > ORDER.index(typed):
+                errors[key] = f"The time given is known only to the {typed}; it cannot be more precise."
+            attrs[name], attrs[key] = value, said or typed
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):
@@ -112,8 +231,9 @@ class CustodyEventSerializer(serializers.ModelSerializer):
                   "prev_hash", "entry_hash", "log_index"]
         read_only_fields = fields
 
-    def get_occurred_at(self, event: CustodyEvent) -> str:
-        return utc_iso(event.occurred_at)
+    def get_occurred_at(self, event: CustodyEvent) -> str | None:
+        # Null when nobody knows when it happened; `details` then say as much as is known.
+        return utc_iso(event.occurred_at) if event.occurred_at else None
 
     def get_recorded_at(self, event: CustodyEvent) -> str:
         return utc_iso(event.recorded_at)

@@ -9,6 +9,8 @@ from evidence.models import CustodyEvent, ExportJob, TreeHead
 from tests import factories
 from tests.api.helpers import client_for, sealed_item
 
+DISCLOSURE = {"recipient": "Trial Chamber II", "purpose": "Disclosure to the defence"}
+
 
 @pytest.fixture
 def case(team, investigator):
@@ -17,7 +19,7 @@ def case(team, investigator):
 
 def export(user, case):
     # The job is queued when the request's transaction commits; a test's never does, so it stays queued.
-    return client_for(user).post(f"/api/v1/cases/{case.reference}/exports/")
+    return client_for(user).post(f"/api/v1/cases/{case.reference}/exports/", DISCLOSURE, format="json")
 
 
 def test_asking_again_while_a_package_is_queued_returns_that_job(case, legal):
@@ -30,9 +32,19 @@ def test_asking_again_while_a_package_is_queued_returns_that_job(case, legal):
 
 
 def test_a_running_package_is_returned_too(case, legal):
-    job = ExportJob.objects.create(case=case, requested_by=legal, state=ExportJob.State.RUNNING)
+    job = ExportJob.objects.create(case=case, requested_by=legal, state=ExportJob.State.RUNNING, **DISCLOSURE)
     response = export(legal, case)
     assert (response.status_code, response.json()["id"], response.json()["state"]) == (200, str(job.pk), "running")
+
+
+def test_asking_for_another_recipient_while_your_package_is_queued_is_a_409(case, legal):
+    """Handing back the queued job would put the new recipient's package on the register under the old one."""
+    first = export(legal, case)
+    response = client_for(legal).post(f"/api/v1/cases/{case.reference}/exports/",
+                                      {"recipient": "Defence counsel", "purpose": "Disclosure"}, format="json")
+    assert response.status_code == 409 and "Trial Chamber II" in response.json()["detail"]
+    assert response.json()["url"].endswith(f"/exports/{first.json()['id']}/")
+    assert ExportJob.objects.count() == 1
 
 
 def test_another_users_package_in_progress_is_a_409_without_handing_it_over(case, legal, team):

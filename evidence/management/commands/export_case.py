@@ -1,4 +1,5 @@
-"""python manage.py export_case REFERENCE DIR: write a case's court package (a BagIt bag) into DIR."""
+"""python manage.py export_case REFERENCE DIR --recipient WHO --purpose WHY: write a case's court
+package (a BagIt bag) into DIR, naming whom it is for."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from catalogue.models import Case
@@ -23,12 +24,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("reference", help="the case reference, e.g. UA-2022-0007")
         parser.add_argument("directory", help="the folder to write the package into (created if missing)")
+        parser.add_argument("--recipient", required=True,
+                            help="who receives the package (named in it, and on the access log)")
+        parser.add_argument("--purpose", required=True, help="what the package is disclosed for")
         parser.add_argument("--as-user", dest="username",
                             help="export only what this user may see, recorded as theirs (default: the system)")
         parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                             help="wait up to this long for items still being processed to be sealed")
 
-    def handle(self, *args, reference: str, directory: str, username: str | None, wait: float, **options):
+    def handle(self, *args, reference: str, directory: str, recipient: str, purpose: str, username: str | None,
+               wait: float, **options):
+        try:
+            export.disclosure_clean(recipient=recipient, purpose=purpose)  # before any waiting
+        except ValidationError as exc:
+            raise CommandError(" ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
         user = None
         if username:
             user = get_user_model().objects.filter(username=username).first()
@@ -46,9 +55,12 @@ class Command(BaseCommand):
                 break
             time.sleep(min(2.0, max(0.0, deadline - time.monotonic())))
         try:
-            result = export.export_to_directory(case=case, directory=Path(directory), user=user)
+            result = export.export_to_directory(case=case, directory=Path(directory), user=user,
+                                                recipient=recipient, purpose=purpose)
         except export.ExportError as exc:
             raise CommandError(str(exc)) from exc
+        except ValidationError as exc:
+            raise CommandError(" ".join(m for ms in exc.message_dict.values() for m in ms)) from exc
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
