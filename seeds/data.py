@@ -2,30 +2,39 @@
 
 Plain data, no Django imports; ``python manage.py seed`` loads it.
 
-Everything here is drawn from one UK press report published on the 36th day
-of the full-scale invasion (24 February 2022 counts as day 1, so the report
-is dated 31 March 2022; its "last 24 hours" means 30-31 March 2022). The
-report is stored in the repository's shared seeds as
-``000_e08bb0a2d794f05c.txt``. Its facts are restated here in our own words;
-the only quotations are a few words long.
+Everything here rests on one press article, kept in the shared seeds as
+``000_e08bb0a2d794f05c.txt``; docs/seeds.md lists, fact by fact, what the
+article says and whom it credits. The rules the data keeps:
 
-Each allegation in the report is one case. The legal categories are an
-analyst's first, tentative qualification (codes from
-``catalogue/rome_statute.py``), not findings. Source gradings use the
-Admiralty system: reliability of the source A (completely reliable) to
-F (cannot be judged), credibility of the information 1 (confirmed) to
-6 (cannot be judged). Most sources are parties to the conflict or allied
-with one, and the grades say so.
+- Nothing the article does not say. Our copy carries no author, publisher or
+  publication date, and the article dates nothing on the calendar (it speaks
+  of "today", the last day and day 36 of the war), so every incident date,
+  report date and figure date is left empty and the incident precision is
+  unknown. No photo, video, testimony or official document is filed that the
+  article does not mention, and no perpetrator it does not name.
+- Every claim is credited to whoever the article credits: a figure the article
+  gives in its own voice is the article's, not some unnamed government's.
+- Titles and summaries say "alleged", "says" or "according to" wherever the
+  article reports a claim rather than a fact.
+- Gradings follow the labels in catalogue/models.py (CaseSource), read
+  literally. Reliability: the seed holds nothing on any source's past
+  reporting, so every source is F, "reliability cannot be judged". Credibility:
+  no claim is confirmed by an independent source, so 1 and 2 are out; a claim
+  is 3, "possibly true", where another source on the same case says something
+  that fits it (listed in ``agrees_with``), and 6, "truth cannot be judged",
+  where nothing else bears on it. Each grading carries its reason in a comment.
 
-We hold no media files for these cases: every evidence item is a reference
-to material held by someone else, and no URL is recorded for any of them.
-No victim or witness is named.
+The legal categories are an analyst's first, tentative qualification (codes
+from ``catalogue/rome_statute.py``), not the article's words and not findings.
+No victim or witness is named. Every evidence item is a reference to material
+someone else holds; no URL and no time is recorded for any of them, because
+the article gives neither.
 """
-
-ARTICLE_DATE = "2022-03-31"
 
 TEAM = {"name": "Ukraine desk", "slug": "ukraine-desk"}
 
+# Gazetteer entries for the places the cases name. Coordinates and aliases are
+# reference data for search and maps, not facts taken from the article.
 PLACES = [
     {
         "key": "ukraine",
@@ -48,22 +57,6 @@ PLACES = [
         "precision": "settlement",
     },
     {
-        "key": "kyiv-oblast",
-        "name": "Kyiv Oblast",
-        "aliases": [
-            "Kyiv region",
-            "Kiev Oblast",
-            "Kiev region",
-            "Київська область",
-            "Киевская область",
-        ],
-        "admin_area": "Kyiv Oblast",
-        "country": "UA",
-        "latitude": "50.0529",
-        "longitude": "30.7667",
-        "precision": "region",
-    },
-    {
         "key": "chernihiv",
         "name": "Chernihiv",
         "aliases": ["Chernigov", "Černihiv", "Чернігів", "Чернигов"],
@@ -82,24 +75,6 @@ PLACES = [
         "latitude": "47.0971",
         "longitude": "37.5434",
         "precision": "settlement",
-    },
-    {
-        "key": "mariupol-drama-theatre",
-        "name": "Mariupol Drama Theatre",
-        "aliases": [
-            "Donetsk Academic Regional Drama Theatre",
-            "Mariupol Theatre",
-            "Mariupol Drama Theater",
-            "Донецький академічний обласний драматичний театр",
-            "Маріупольський драмтеатр",
-            "Донецкий академический областной драматический театр",
-            "Мариупольский драмтеатр",
-        ],
-        "admin_area": "Donetsk Oblast",
-        "country": "UA",
-        "latitude": "47.0955",
-        "longitude": "37.5494",
-        "precision": "exact",
     },
     {
         "key": "chornobyl-exclusion-zone",
@@ -131,16 +106,6 @@ PLACES = [
         "precision": "settlement",
     },
     {
-        "key": "donbas",
-        "name": "Donbas",
-        "aliases": ["Donbass", "Донбас", "Донбасс"],
-        "admin_area": "Donetsk and Luhansk oblasts",
-        "country": "UA",
-        "latitude": "48.0000",
-        "longitude": "38.0000",
-        "precision": "region",
-    },
-    {
         "key": "russia",
         "name": "Russia",
         "aliases": [
@@ -158,48 +123,51 @@ PLACES = [
     },
 ]
 
+# Who the article quotes or relays. Only what the article tells us about each
+# one is recorded; none of them has a track record in this catalogue.
 SOURCES = [
     {
         "key": "news-article",
-        "name": "UK press report, 31 March 2022 (seed article 000_e08bb0a2d794f05c)",
+        "name": "Press article, author, publisher and date unrecorded (seed text 000_e08bb0a2d794f05c)",
         "kind": "media",
         "description": (
-            "Round-up published on day 36 of the invasion. Secondary reporting:"
-            " it relays claims by Ukrainian, NATO, British and US officials,"
-            " often without naming who first made them, and adds no"
-            " independent verification. Publisher and author are not recorded"
-            " in our copy."
+            "A news round-up. Our copy names no author and no publisher and"
+            " carries no publication date; the latest point in time it names is"
+            " day 36 of the war. It passes on statements by Ukrainian, NATO, British and"
+            " US figures, gives some figures in its own voice without naming"
+            " where they come from, and reports no checking of its own."
         ),
     },
     {
         "key": "sbu",
-        "name": "Security Service of Ukraine (SBU)",
+        "name": "SBU (Security Service of Ukraine)",
         "kind": "intelligence",
         "description": (
-            "Ukraine's state security and counter-intelligence service. A party"
-            " to the conflict: it publishes intercepted Russian communications"
-            " on social media and says it is compiling them for future war"
-            " crimes trials."
+            "Called Ukraine's spy service by the article, which says it made"
+            " public a recording of an intercepted phone conversation; the"
+            " article adds that the recordings were put out on Twitter and are"
+            " being gathered for war-crimes trials to come."
         ),
     },
     {
-        "key": "nato-secretary-general",
-        "name": "Jens Stoltenberg, NATO Secretary General",
+        "key": "nato-chief",
+        "name": "Stoltenberg, head of NATO (first name printed as \"Jan\" in the article)",
         "kind": "international_org",
         "description": (
-            "Spoke for the alliance, citing allied intelligence. The seed"
-            " article misspells his first name as \"Jan\"; the correct name is"
-            " Jens Stoltenberg."
+            "Quoted by the article speaking for NATO and relying on the"
+            " alliance's intelligence. The article prints his first name as"
+            " Jan; that it means Jens Stoltenberg is our reading, to be checked"
+            " against the original remarks."
         ),
     },
     {
-        "key": "gchq-director",
-        "name": "Sir Jeremy Fleming, Director of GCHQ",
+        "key": "gchq-chief",
+        "name": "Sir Jeremy Fleming, head of GCHQ",
         "kind": "intelligence",
         "description": (
-            "Head of the UK signals intelligence agency. In a public speech in"
-            " Australia he assessed Russia's military performance and morale;"
-            " he made no war crimes allegation, so he is not linked to a case."
+            "Described by the article as the UK's spy chief, speaking publicly"
+            " in Australia about how Putin misread the war and about the state"
+            " of Russian troops. He alleges no crime, so he is linked to no case."
         ),
     },
     {
@@ -207,53 +175,49 @@ SOURCES = [
         "name": "The White House",
         "kind": "government",
         "description": (
-            "Office of the US President. Quoted only on how well informed"
-            " President Putin is by his advisers; no crime allegation, so not"
-            " linked to a case."
+            "According to the article it said that Putin's advisers keep him"
+            " badly informed. No crime is alleged, so it is linked to no case."
         ),
     },
     {
-        "key": "uk-chief-of-defence-staff",
-        "name": "Admiral Sir Tony Radakin, UK Chief of the Defence Staff",
+        "key": "radakin",
+        "name": "Admiral Sir Tony Radakin, head of the British armed forces",
         "kind": "government",
         "description": (
-            "Head of the British armed forces. Assessed that Russia's attempt"
-            " to seize the whole of Ukraine had failed and that the pull-back"
-            " exposes Russian troops to Ukrainian counter-attacks."
+            "The article reports his view that Russia's attempt to seize the"
+            " whole country seems to have failed and that pulling back leaves"
+            " Russian troops exposed to counter-attack. No crime is alleged, so"
+            " he is linked to no case."
         ),
     },
     {
-        "key": "ua-exclusion-zone-agency",
-        "name": (
-            "State Agency of Ukraine on Exclusion Zone Management"
-            " (Yaroslav Yemelianenko)"
-        ),
-        "kind": "government",
+        "key": "yemelianenko",
+        "name": "Yaroslav Yemelianenko",
+        "kind": "open_source",
         "description": (
-            "Ukrainian state body that administers the Chornobyl exclusion"
-            " zone. The article quotes Yaroslav Yemelianenko as speaking from"
-            " the agency without giving his post; confirm his role before"
-            " relying on him as an official voice."
+            "A named individual quoted by the article. It places him at the"
+            " Ukrainian state body in charge of the exclusion zone but gives no"
+            " post, and it presents his words as his own remarks, not as a"
+            " finding of that body; they are filed here as his public"
+            " statement."
         ),
     },
     {
-        "key": "ua-national-police",
-        "name": "National Police of Ukraine",
+        "key": "ukraine-claim",
+        "name": "Ukraine (no official or body named)",
         "kind": "government",
         "description": (
-            "Ukrainian police. According to the article they warned rescue"
-            " crews around Kyiv about booby-trapped bodies."
+            "Used only where the article credits a claim to \"Ukraine\" without"
+            " saying who spoke: the figure of people taken into Russia."
         ),
     },
     {
-        "key": "ua-government",
-        "name": "Government of Ukraine (officials not named)",
+        "key": "police",
+        "name": "Police in Kyiv (force not named in the article)",
         "kind": "government",
         "description": (
-            "Figures that the article attributes to \"Ukraine\" or gives"
-            " without attribution, taken here as Ukrainian official claims:"
-            " the number of children killed and the number of people taken"
-            " to Russia. A party to the conflict."
+            "The article says police cautioned rescue teams in Kyiv; it does"
+            " not name the force or an officer."
         ),
     },
     {
@@ -261,147 +225,162 @@ SOURCES = [
         "name": "Volodymyr Zelensky, President of Ukraine",
         "kind": "government",
         "description": (
-            "Quoted on the state of Ukraine's defence and on his requests to"
-            " Western governments for heavy weapons. No specific crime"
-            " allegation in the article, so not linked to a case."
+            "Quoted on the state of Ukraine's defence and on the heavy weapons"
+            " he asks Western countries for. He alleges no particular crime, so"
+            " he is linked to no case."
         ),
     },
     {
         "key": "kuleba",
-        "name": "Dmytro Kuleba, Minister of Foreign Affairs of Ukraine",
+        "name": "Dmytro Kuleba, foreign minister of Ukraine",
         "kind": "government",
         "description": (
-            "Said in general terms that crimes against humanity are being"
-            " documented with care. Names no specific incident."
+            "Said, according to the article, that careful records are kept of"
+            " crimes against humanity. He names no incident, so he is linked"
+            " to no case."
         ),
     },
 ]
 
+# Only those the article names as having done, or being accused of, an act.
 ACTORS = [
     {
-        "key": "russian-federation",
-        "name": "Russian Federation",
-        "kind": "state",
-        "affiliation": "",
+        "key": "tank-crew",
+        "name": "Three unidentified tank crewmen (named only by an intercepted caller)",
+        "kind": "unit",
+        "affiliation": "Russian forces, as the article describes the caller; unit not named",
     },
     {
-        "key": "russian-armed-forces",
+        "key": "russian-troops",
         "name": "Russian Armed Forces",
         "kind": "state",
         "affiliation": "Russian Federation",
     },
     {
-        "key": "russian-aerospace-forces",
-        "name": "Russian Aerospace Forces (VKS)",
-        "kind": "unit",
-        "affiliation": "Russian Armed Forces",
-    },
-    {
-        "key": "unidentified-russian-tank-crew",
-        "name": "Unidentified Russian tank crew",
-        "kind": "unit",
-        "affiliation": "Russian Armed Forces (unit not identified)",
+        "key": "putin",
+        "name": "Vladimir Putin",
+        "kind": "person",
+        "affiliation": "Russian Federation (the article uses his surname only)",
     },
 ]
 
 CASES = [
     {
         "reference": "UA-2022-0001",
-        "title": "Intercepted call: soldier says a tank crew raped a 16-year-old girl",
+        "title": "Alleged rape of a girl of 16 by three tank crewmen, described in a call released by the SBU",
         "summary": (
-            "The SBU published an intercepted phone call in which a man it"
-            " identifies as a Russian soldier says that three tankmen in his"
-            " unit raped a girl and that she was 16. Speaker, unit, place and"
-            " date are all unconfirmed, and the recording has not been examined"
-            " independently; the sole basis is the audio released by a party"
-            " to the conflict. The victim is not identified."
+            "According to the article, the SBU made public a recording of an"
+            " intercepted phone conversation in which a man the article calls"
+            " a Russian soldier says three tank crewmen with him raped a girl,"
+            " and that she was 16. The article gives no place, date, unit or"
+            " name, and reports no check of the voice or the recording. The"
+            " girl is not identified."
         ),
-        "incident_start": "2022-02-24",
-        "incident_end": "2022-03-31",
-        "date_precision": "approximate",
+        "incident_start": None,
+        "incident_end": None,
+        "date_precision": "unknown",
         "status": "under_review",
         "sensitivity": "restricted",
-        "places": ["ukraine"],
+        "places": [],
         "categories": ["8(2)(b)(xxii)-1", "8(2)(b)(xxi)", "7(1)(g)-1"],
-        "perpetrators": ["unidentified-russian-tank-crew", "russian-armed-forces"],
+        "perpetrators": ["tank-crew"],
         "sources": [
             {
+                # F: the seed holds no record of the SBU's past releases to judge it by.
+                # 6: nothing else in the record bears on what the caller says.
                 "source": "sbu",
-                "reliability": "B",
-                "credibility": "3",
+                "reliability": "F",
+                "credibility": "6",
+                "agrees_with": [],
                 "statement": (
-                    "Released the audio of an intercepted call, saying it is"
-                    " Russian military speech and part of a collection kept for"
-                    " war crimes prosecutions. Graded B/3: a state intelligence"
-                    " service with real interception capacity, but a party to"
-                    " the conflict with a stake in publicity; voice, unit and"
-                    " circumstances cannot yet be checked, so the content is"
-                    " possibly true."
+                    "Released, the article says, intercepted audio of a phone"
+                    " conversation in which the speaker tells of the rape by three tank"
+                    " crewmen of a 16-year-old girl. F6: no record of this"
+                    " source's past reporting, and nothing else bears on the"
+                    " caller's words."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
             {
+                # F: author and publisher unknown, so no basis for judging reliability.
+                # 6: it only relays the SBU release; nothing independent bears on it.
                 "source": "news-article",
-                "reliability": "C",
-                "credibility": "3",
+                "reliability": "F",
+                "credibility": "6",
+                "agrees_with": [],
                 "statement": (
-                    "Reports the SBU release and summarises what the soldier"
-                    " says about three tank crewmen and a girl of 16; adds"
-                    " nothing beyond the SBU material."
+                    "Relays the SBU release and the caller's words, and says"
+                    " the recordings are being gathered for future trials. F6:"
+                    " author and publisher unknown; it adds nothing independent"
+                    " of the release."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
         ],
         "victims": [],
         "evidence": [
             {
                 "kind": "intercept",
-                "title": "SBU intercept: soldier describes rape by tank crew",
+                "title": "Intercepted call released by the SBU: caller speaks of a rape by tank crewmen",
                 "description": (
-                    "Audio of a phone call, said by the SBU to be between a"
-                    " Russian serviceman and another person, in which the"
-                    " speaker reports that tank crew members raped a girl aged"
-                    " 16. Posted by the SBU on Twitter/X together with other"
-                    " intercepts (one of them, about soldiers eating a dog for"
-                    " want of meat, is context only, not an allegation). No URL"
-                    " recorded; the original recording is held by the SBU."
+                    "Audio of an intercepted phone conversation that, according"
+                    " to the article, the SBU made public; the article says the"
+                    " recordings, this one and others (one, about soldiers eating"
+                    " a dog, alleges no crime), were put out on Twitter. The article does not say who"
+                    " intercepted the call or when. No URL recorded; we hold no"
+                    " copy."
                 ),
-                "held_by": "Security Service of Ukraine (SBU)",
-                "captured_at": None,
-                "captured_by": "Security Service of Ukraine (SBU), interception",
+                "held_by": "SBU (Security Service of Ukraine), which released it",
+                "captured_by": "Not named in the article (the SBU released the recording)",
+            },
+            {
+                "kind": "document",
+                "title": "The seed article, reporting the SBU release",
+                "description": (
+                    "Text of the press article that reports the release and the"
+                    " caller's words. Author, publisher and date are not in our"
+                    " copy."
+                ),
+                "held_by": "Publisher not recorded; a text copy is kept as seed text 000_e08bb0a2d794f05c",
             },
         ],
     },
     {
         "reference": "UA-2022-0002",
-        "title": "Bombing of the Mariupol Drama Theatre sheltering civilians",
+        "title": "Alleged bombing of a theatre in Mariupol where refugees sheltered; 300 dead, the article reports",
         "summary": (
-            "The Mariupol Drama Theatre, where displaced civilians had taken"
-            " refuge, was bombed on 16 March 2022. The article puts the death"
-            " toll at 300, without naming the authority behind the figure, and"
-            " lists the strike among the accusations against Russia. Our file"
-            " so far rests on secondary reporting only."
+            "The article lists a bomb attack on a theatre in Mariupol, in which"
+            " displaced people had taken shelter, among the accusations it"
+            " mentions right after a petition, carrying close to 1.5 million"
+            " signatures, asking that Putin stand trial before the International"
+            " Criminal Court. In its own voice it puts the dead at 300 and does"
+            " not say who counted them. It gives no date, does not name the"
+            " theatre, and does not say who dropped the bombs."
         ),
-        "incident_start": "2022-03-16",
+        "incident_start": None,
         "incident_end": None,
-        "date_precision": "day",
+        "date_precision": "unknown",
         "status": "under_review",
         "sensitivity": "open",
-        "places": ["mariupol", "mariupol-drama-theatre"],
+        "places": ["mariupol"],
         "categories": ["8(2)(b)(i)", "8(2)(b)(ii)", "8(2)(b)(ix)", "8(2)(a)(i)"],
-        "perpetrators": ["russian-aerospace-forces", "russian-armed-forces"],
+        "perpetrators": ["putin"],
         "sources": [
             {
+                # F: author and publisher unknown. 6: the only source on the case,
+                # and it names no origin for the toll.
                 "source": "news-article",
-                "reliability": "C",
-                "credibility": "3",
+                "reliability": "F",
+                "credibility": "6",
+                "agrees_with": [],
                 "statement": (
-                    "Says a theatre in Mariupol that was sheltering refugees"
-                    " was bombed and that 300 people are reported dead; counts"
-                    " it among the accusations made against Russia. Neither the"
-                    " date nor the origin of the toll is given in the article."
+                    "Counts a bomb attack on a theatre in Mariupol that gave"
+                    " shelter to displaced people among the accusations, next"
+                    " to the petition seeking Putin's trial, and gives the dead as 300 without"
+                    " a source. F6: author and publisher unknown; nothing else"
+                    " in the record bears on it."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
         ],
         "victims": [
@@ -409,395 +388,349 @@ CASES = [
                 "category": "killed",
                 "count": 300,
                 "source": "news-article",
-                "as_of": ARTICLE_DATE,
+                "as_of": None,
                 "note": (
-                    "Reported toll as carried by the article, which does not"
-                    " attribute it; not independently verified."
+                    "Stated by the article in its own voice, not credited to"
+                    " anyone; undated; not verified."
                 ),
             },
         ],
         "evidence": [
             {
-                "kind": "image",
-                "title": "Photographs and video of the damaged theatre",
+                "kind": "document",
+                "title": "The seed article, reporting the theatre bombing and its toll",
                 "description": (
-                    "Still and moving images of the theatre after the strike,"
-                    " circulating in media and open-source collections. To be"
-                    " located, archived and linked; we hold no copy."
+                    "Text of the press article that lists the bombing among the"
+                    " accusations and gives the toll of 300. Author, publisher"
+                    " and date are not in our copy."
                 ),
-                "held_by": "Third-party media and open-source archives (to be identified)",
-                "captured_at": None,
-                "captured_by": "Unknown",
-            },
-            {
-                "kind": "webpage",
-                "title": "Press report of the theatre death toll",
-                "description": (
-                    "The 31 March 2022 article giving the toll of 300 for the"
-                    " theatre bombing."
-                ),
-                "held_by": "The publisher of the seed article",
-                "captured_at": None,
-                "captured_by": "Ukraine desk",
+                "held_by": "Publisher not recorded; a text copy is kept as seed text 000_e08bb0a2d794f05c",
             },
         ],
     },
     {
         "reference": "UA-2022-0003",
-        "title": "Claimed removal of 400,000 Ukrainians to Russia",
+        "title": "Ukraine's claim that 400,000 residents were abducted to Russia",
         "summary": (
-            "Ukrainian officials claim that some 400,000 residents had been"
-            " taken to Russia against their will by the end of March 2022. The"
-            " figure is a party's claim, with no breakdown by place or date and"
-            " no independent confirmation; it may mix forced removals with"
-            " other movements. The foreign minister says crimes against"
-            " humanity are being documented."
+            "The article reports, crediting Ukraine without naming an official"
+            " or body, a claim that 400,000 people living in Ukraine had been"
+            " taken to Russia against their will. It gives no places, dates,"
+            " method or breakdown, and does not say who took them."
         ),
-        "incident_start": "2022-02-24",
-        "incident_end": "2022-03-31",
-        "date_precision": "approximate",
+        "incident_start": None,
+        "incident_end": None,
+        "date_precision": "unknown",
         "status": "reported",
         "sensitivity": "open",
         "places": ["ukraine", "russia"],
         "categories": ["7(1)(d)", "8(2)(a)(vii)-1", "8(2)(b)(viii)"],
-        "perpetrators": ["russian-federation", "russian-armed-forces"],
+        "perpetrators": [],
         "sources": [
             {
-                "source": "ua-government",
-                "reliability": "B",
-                "credibility": "3",
-                "statement": (
-                    "Claims about 400,000 Ukrainians were abducted and moved"
-                    " into Russia. Graded B/3: official body of a party to the"
-                    " conflict; the aggregate cannot be checked from what is"
-                    " published."
-                ),
-                "reported_on": ARTICLE_DATE,
-            },
-            {
-                "source": "kuleba",
-                "reliability": "B",
+                # F: no speaker named and no past record to judge by.
+                # 6: nothing else in the record bears on the figure.
+                "source": "ukraine-claim",
+                "reliability": "F",
                 "credibility": "6",
+                "agrees_with": [],
                 "statement": (
-                    "Says in general terms that crimes against humanity are"
-                    " being carefully recorded. He does not mention this"
-                    " figure, so the information cannot be judged for this"
-                    " case (6)."
+                    "Claims, as the article puts it, that 400,000 people were"
+                    " abducted into Russia. F6: no speaker named and no record"
+                    " to judge by; nothing else bears on the figure."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
             {
+                # F: author and publisher unknown. 6: it only relays the claim.
                 "source": "news-article",
-                "reliability": "C",
-                "credibility": "3",
+                "reliability": "F",
+                "credibility": "6",
+                "agrees_with": [],
                 "statement": (
-                    "Relays the Ukrainian claim of 400,000 people abducted to"
-                    " Russia without further detail."
+                    "Passes on the Ukrainian claim without detail. F6: author"
+                    " and publisher unknown; it adds nothing to the claim."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
         ],
         "victims": [
             {
                 "category": "deported",
                 "count": 400000,
-                "source": "ua-government",
-                "as_of": ARTICLE_DATE,
+                "source": "ukraine-claim",
+                "as_of": None,
                 "note": (
-                    "Ukrainian claim of people abducted to Russia; no breakdown"
-                    " or method given; unverified."
+                    "Ukraine's claim as relayed by the article, which calls"
+                    " them abducted to Russia; no speaker, date or breakdown;"
+                    " not verified."
                 ),
             },
         ],
         "evidence": [
             {
                 "kind": "document",
-                "title": "Ukrainian official statement on people taken to Russia",
+                "title": "The seed article, relaying Ukraine's claim of 400,000 abducted",
                 "description": (
-                    "The Ukrainian statement behind the 400,000 figure, as"
-                    " relayed by the article. The original statement is still"
-                    " to be traced."
+                    "Text of the press article that passes on the claim. The"
+                    " article does not say where or how Ukraine made it."
+                    " Author, publisher and date are not in our copy."
                 ),
-                "held_by": "Government of Ukraine",
-                "captured_at": None,
-                "captured_by": "Government of Ukraine",
+                "held_by": "Publisher not recorded; a text copy is kept as seed text 000_e08bb0a2d794f05c",
             },
         ],
     },
     {
         "reference": "UA-2022-0004",
-        "title": "Children killed since the invasion began: 148 by day 36",
+        "title": "148 children of Ukraine killed by day 36 of the war, according to the article",
         "summary": (
-            "According to the figure reported in the article, 148 Ukrainian"
-            " children had died in the war by its 36th day (31 March 2022)."
-            " The article does not name who counted them; we treat it as a"
-            " Ukrainian official tally, unverified and without a breakdown by"
-            " incident. Individual incidents should become their own cases."
+            "The article states, in its own voice and without naming a source,"
+            " that 148 children from Ukraine had died violently by the 36th day"
+            " of the war. It says nothing of where, how or by whom. Each"
+            " incident behind the figure would need its own case."
         ),
-        "incident_start": "2022-02-24",
-        "incident_end": "2022-03-31",
-        "date_precision": "day",
+        "incident_start": None,
+        "incident_end": None,
+        "date_precision": "unknown",
         "status": "reported",
         "sensitivity": "open",
         "places": ["ukraine"],
-        "categories": ["8(2)(b)(i)", "8(2)(b)(iv)", "8(2)(a)(i)"],
-        "perpetrators": ["russian-armed-forces"],
+        "categories": ["8(2)(b)(i)"],
+        "perpetrators": [],
         "sources": [
             {
-                "source": "ua-government",
-                "reliability": "B",
-                "credibility": "3",
-                "statement": (
-                    "Cumulative count of 148 children killed by 31 March 2022."
-                    " Graded B/3: official figures from a party to the conflict,"
-                    " cumulative and not broken down by incident or cause."
-                ),
-                "reported_on": ARTICLE_DATE,
-            },
-            {
-                "source": "kuleba",
-                "reliability": "B",
-                "credibility": "6",
-                "statement": (
-                    "General statement that crimes against humanity are being"
-                    " documented; does not address the child deaths as such, so"
-                    " cannot be judged for this case (6)."
-                ),
-                "reported_on": ARTICLE_DATE,
-            },
-            {
+                # F: author and publisher unknown. 6: the only source on the case,
+                # and it names no origin for the figure.
                 "source": "news-article",
-                "reliability": "C",
-                "credibility": "3",
-                "statement": "Carries the figure of 148 children killed by day 36, unattributed.",
-                "reported_on": ARTICLE_DATE,
+                "reliability": "F",
+                "credibility": "6",
+                "agrees_with": [],
+                "statement": (
+                    "Gives 148 children killed by day 36 as its own statement,"
+                    " crediting no one. F6: author and publisher unknown;"
+                    " nothing else in the record bears on the figure."
+                ),
+                "reported_on": None,
             },
         ],
         "victims": [
             {
                 "category": "children_killed",
                 "count": 148,
-                "source": "ua-government",
-                "as_of": ARTICLE_DATE,
-                "note": "Cumulative since 24 February 2022; all causes; unverified.",
+                "source": "news-article",
+                "as_of": None,
+                "note": (
+                    "As of day 36 of the war, in the article's words; the"
+                    " article credits no one for the figure. Not verified."
+                ),
             },
         ],
         "evidence": [
             {
-                "kind": "dataset",
-                "title": "Ukrainian official tally of children killed",
+                "kind": "document",
+                "title": "The seed article, giving the count of children killed",
                 "description": (
-                    "The official count behind the 148 figure, to be obtained"
-                    " with its per-incident breakdown. Not yet in hand."
+                    "Text of the press article that gives the figure of 148."
+                    " Author, publisher and date are not in our copy."
                 ),
-                "held_by": "Government of Ukraine",
-                "captured_at": None,
-                "captured_by": "Government of Ukraine",
+                "held_by": "Publisher not recorded; a text copy is kept as seed text 000_e08bb0a2d794f05c",
             },
         ],
     },
     {
         "reference": "UA-2022-0005",
-        "title": "Booby-trapped bodies left in areas around Kyiv",
+        "title": "Police warning, reported by the article, that bodies in Kyiv might be rigged with explosives",
         "summary": (
-            "Ukrainian police warned rescue teams working through devastated"
-            " parts of the Kyiv area that dead bodies might be rigged with"
-            " explosives. The article implies the traps were left by"
-            " withdrawing Russian forces but names no place, unit or casualty."
-            " At this stage it is a warning, not a documented incident."
+            "According to the article, police told rescue teams combing"
+            " wrecked parts of Kyiv that dead bodies might be rigged with"
+            " explosives. It is a warning of a risk: the article reports no"
+            " device found, names no one who set one, and gives no place or"
+            " date."
         ),
-        "incident_start": "2022-02-24",
-        "incident_end": "2022-03-31",
-        "date_precision": "approximate",
+        "incident_start": None,
+        "incident_end": None,
+        "date_precision": "unknown",
         "status": "reported",
         "sensitivity": "open",
-        "places": ["kyiv", "kyiv-oblast"],
-        "categories": ["8(2)(b)(xi)", "8(2)(b)(xxi)", "8(2)(b)(i)"],
-        "perpetrators": ["russian-armed-forces"],
+        "places": ["kyiv"],
+        "categories": ["8(2)(b)(xi)", "8(2)(b)(xxi)"],
+        "perpetrators": [],
         "sources": [
             {
-                "source": "ua-national-police",
-                "reliability": "B",
-                "credibility": "3",
+                # F: force not named, no record to judge by. 6: nothing else in
+                # the record bears on the warning.
+                "source": "police",
+                "reliability": "F",
+                "credibility": "6",
+                "agrees_with": [],
                 "statement": (
-                    "Warned searchers in ruined areas of the capital region"
-                    " that corpses might be booby-trapped. Graded B/3: a state"
-                    " body of a party to the conflict; the warning is"
-                    " precautionary and cites no specific device found."
+                    "Warned rescuers in Kyiv that corpses might carry hidden"
+                    " explosives, as the article reports. F6: the force is not"
+                    " named and has no record here; nothing else bears on the"
+                    " warning."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
             {
+                # F: author and publisher unknown. 6: it only relays the warning.
                 "source": "news-article",
-                "reliability": "C",
-                "credibility": "3",
-                "statement": "Reports the police warning to rescuers around Kyiv.",
-                "reported_on": ARTICLE_DATE,
+                "reliability": "F",
+                "credibility": "6",
+                "agrees_with": [],
+                "statement": (
+                    "Reports the police warning to rescue teams. F6: author and"
+                    " publisher unknown; it adds nothing independent."
+                ),
+                "reported_on": None,
             },
         ],
         "victims": [],
         "evidence": [
             {
                 "kind": "document",
-                "title": "Police warning to rescuers about rigged corpses",
+                "title": "The seed article, reporting the police warning",
                 "description": (
-                    "The National Police warning as relayed by the article;"
-                    " the original notice (date, wording, channel) is still to"
-                    " be traced."
+                    "Text of the press article that reports the warning. The"
+                    " article does not say how the police gave it. Author,"
+                    " publisher and date are not in our copy."
                 ),
-                "held_by": "National Police of Ukraine",
-                "captured_at": None,
-                "captured_by": "National Police of Ukraine",
+                "held_by": "Publisher not recorded; a text copy is kept as seed text 000_e08bb0a2d794f05c",
             },
         ],
     },
     {
         "reference": "UA-2022-0006",
-        "title": "Russian troops disturbed contaminated ground in the Chornobyl zone",
+        "title": "Alleged disturbance of radioactive sites by Russian troops in the Chornobyl zone",
         "summary": (
-            "Yaroslav Yemelianenko, quoted as being from Ukraine's"
-            " exclusion-zone agency, says Russian forces occupying the Chornobyl"
-            " zone disturbed radioactive sites, ignoring the rules for the area;"
-            " the article adds that some soldiers leaving the zone were admitted"
-            " to a clinic in the Belarusian city of Gomel with acute radiation"
-            " sickness. Neither claim is confirmed, and the environmental-damage"
-            " qualification is tentative."
+            "Yaroslav Yemelianenko, whom the article places at the Ukrainian"
+            " state body in charge of the exclusion zone, says Russian soldiers"
+            " stirred up contaminated sites, and points out that radiation"
+            " harms everyone alike, whatever their rank. Separately, and in its"
+            " own voice, the article says some Russian soldiers leaving the"
+            " Chernobyl zone are being treated for radiation sickness at a"
+            " Gomel clinic in Belarus. Neither claim is confirmed; the"
+            " environmental qualification is tentative."
         ),
-        "incident_start": "2022-02-24",
-        "incident_end": "2022-03-31",
-        "date_precision": "approximate",
+        "incident_start": None,
+        "incident_end": None,
+        "date_precision": "unknown",
         "status": "reported",
         "sensitivity": "open",
         "places": ["chornobyl-exclusion-zone", "gomel"],
         "categories": ["8(2)(b)(iv)"],
-        "perpetrators": ["russian-armed-forces"],
+        "perpetrators": ["russian-troops"],
         "sources": [
             {
-                "source": "ua-exclusion-zone-agency",
-                "reliability": "B",
+                # F: an individual with no stated post and no record here.
+                # 3: the article's own report of soldiers treated for radiation
+                # sickness fits his account; neither confirms the other.
+                "source": "yemelianenko",
+                "reliability": "F",
                 "credibility": "3",
+                "agrees_with": ["news-article"],
                 "statement": (
-                    "Yaroslav Yemelianenko says Russian soldiers disturbed"
-                    " irradiated sites and stresses that radiation harms anyone,"
-                    " whatever their rank. Graded B/3: a specialist Ukrainian"
-                    " state body, but a party to the conflict, and the extent"
-                    " of any contamination is not yet measured."
+                    "Says Russian soldiers stirred up contaminated sites in the"
+                    " zone, and points to the rules that govern the area. F3: an individual with no"
+                    " stated post or record here; the report of soldiers treated"
+                    " for radiation sickness fits his account."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
             {
+                # F: author and publisher unknown. 3: Yemelianenko's account fits
+                # its report of soldiers treated for radiation sickness.
                 "source": "news-article",
-                "reliability": "C",
-                "credibility": "4",
+                "reliability": "F",
+                "credibility": "3",
+                "agrees_with": ["yemelianenko"],
                 "statement": (
-                    "Says some Russian soldiers pulling out of the zone are"
-                    " being treated for acute radiation sickness in Gomel,"
-                    " Belarus. Unattributed and unconfirmed; graded doubtful (4)"
-                    " pending medical or dosimetric evidence."
+                    "Says, crediting no one, that some Russian soldiers pulling"
+                    " out of the Chernobyl zone are being treated for radiation"
+                    " sickness in Gomel, Belarus. F3: author and publisher"
+                    " unknown; Yemelianenko's account fits it."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
         ],
         "victims": [],
         "evidence": [
             {
-                "kind": "testimony",
-                "title": "Statement by Yaroslav Yemelianenko on disturbed radioactive sites",
+                "kind": "document",
+                "title": "The seed article, quoting Yemelianenko and reporting the Gomel treatment",
                 "description": (
-                    "Public remarks attributed to Yemelianenko of the"
-                    " exclusion-zone agency, as quoted in the article. The"
-                    " original statement is still to be traced."
+                    "Text of the press article with Yemelianenko's remarks and"
+                    " the report of soldiers treated in Gomel. It does not say"
+                    " where or when he spoke. Author, publisher and date are not"
+                    " in our copy."
                 ),
-                "held_by": "State Agency of Ukraine on Exclusion Zone Management",
-                "captured_at": None,
-                "captured_by": "Unknown",
+                "held_by": "Publisher not recorded; a text copy is kept as seed text 000_e08bb0a2d794f05c",
             },
         ],
     },
     {
         "reference": "UA-2022-0007",
-        "title": "Air strikes on Kyiv and Chernihiv after the announced scale-down",
+        "title": "Further air attacks reported on Kyiv and Chernihiv despite a claimed pull-back",
         "summary": (
-            "After Moscow said it would cut back military activity around Kyiv"
-            " and Chernihiv, both cities were hit by further air attacks over"
-            " 30-31 March 2022, the article reports. NATO's Secretary General"
-            " says Russian units are repositioning rather than leaving and are"
-            " keeping Kyiv and other cities under pressure. Targets and"
-            " casualties are not given; whether civilians or civilian objects"
-            " were hit is still to be established."
+            "The article reports that Kyiv as well as Chernihiv were struck from"
+            " the air again during the day before it was written, although Moscow had"
+            " said it would pull back from both. It does not say who carried"
+            " them out, what was hit or who was hurt. NATO's head, citing"
+            " alliance intelligence, says Russian units are repositioning"
+            " rather than leaving and bear down on Kyiv and"
+            " further cities. Whether civilians or civilian objects were struck is"
+            " yet to be established."
         ),
-        "incident_start": "2022-03-30",
-        "incident_end": "2022-03-31",
-        "date_precision": "day",
+        "incident_start": None,
+        "incident_end": None,
+        "date_precision": "unknown",
         "status": "reported",
         "sensitivity": "open",
         "places": ["kyiv", "chernihiv"],
         "categories": ["8(2)(b)(i)", "8(2)(b)(ii)"],
-        "perpetrators": ["russian-aerospace-forces", "russian-armed-forces"],
+        "perpetrators": [],
         "sources": [
             {
+                # F: author and publisher unknown. 3: Stoltenberg's claim that
+                # Russia bears down on Kyiv fits the report.
                 "source": "news-article",
-                "reliability": "C",
+                "reliability": "F",
                 "credibility": "3",
+                "agrees_with": ["nato-chief"],
                 "statement": (
-                    "Reports more air attacks on both Kyiv and Chernihiv within"
-                    " the 24 hours before publication, despite talk of a"
-                    " Russian pull-back."
+                    "Reports, crediting no one, fresh air attacks on Kyiv and"
+                    " Chernihiv within the previous day, despite talk of a"
+                    " pull-back. F3: author and publisher unknown; the NATO"
+                    " head's account of Russia bearing down on Kyiv fits it."
                 ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
             {
-                "source": "nato-secretary-general",
-                "reliability": "B",
+                # F: no record here of his or NATO's past reporting. 3: the
+                # article's report of fresh air attacks fits his account.
+                "source": "nato-chief",
+                "reliability": "F",
                 "credibility": "3",
+                "agrees_with": ["news-article"],
                 "statement": (
-                    "Citing allied intelligence, says Russia has repeatedly"
-                    " misrepresented its intentions, that its forces are"
-                    " regrouping for a Donbas offensive, and that it still"
-                    " bears down on the capital and other cities. Graded B/3: an alliance"
-                    " backing Ukraine, drawing on intelligence it does not"
-                    " publish; it does not describe particular strikes."
+                    "Citing NATO intelligence, says Russia has lied about its"
+                    " aims, is regrouping to attack in the Donbas rather than"
+                    " leaving, and bears down on Kyiv and further"
+                    " cities. He describes no particular strike. F3: no record"
+                    " here to judge by; the reported air attacks fit his account."
                 ),
-                "reported_on": ARTICLE_DATE,
-            },
-            {
-                "source": "uk-chief-of-defence-staff",
-                "reliability": "B",
-                "credibility": "3",
-                "statement": (
-                    "Context only: judges that Russia's plan to take all of"
-                    " Ukraine has failed and that pulling back exposes its"
-                    " troops to counter-attack. Says nothing about the"
-                    " strikes themselves."
-                ),
-                "reported_on": ARTICLE_DATE,
+                "reported_on": None,
             },
         ],
         "victims": [],
         "evidence": [
             {
-                "kind": "webpage",
-                "title": "Press report of renewed air attacks on Kyiv and Chernihiv",
+                "kind": "document",
+                "title": "The seed article, reporting the air attacks and quoting the NATO head",
                 "description": (
-                    "The 31 March 2022 article reporting the attacks over the"
-                    " preceding day. Local reports of specific strikes are yet"
-                    " to be collected."
+                    "Text of the press article that reports the attacks and"
+                    " Stoltenberg's remarks. It does not say where he spoke."
+                    " Author, publisher and date are not in our copy."
                 ),
-                "held_by": "The publisher of the seed article",
-                "captured_at": None,
-                "captured_by": "Ukraine desk",
-            },
-            {
-                "kind": "video",
-                "title": "NATO Secretary General's remarks on Russian repositioning",
-                "description": (
-                    "Public remarks by Jens Stoltenberg (given as \"Jan\" in the"
-                    " article) on Russian forces regrouping instead of"
-                    " withdrawing. Recording held by NATO; not archived by us."
-                ),
-                "held_by": "NATO",
-                "captured_at": None,
-                "captured_by": "NATO",
+                "held_by": "Publisher not recorded; a text copy is kept as seed text 000_e08bb0a2d794f05c",
             },
         ],
     },

@@ -12,12 +12,12 @@ from typing import Callable
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.dateparse import parse_datetime
 
 from catalogue import services as case_services
 from catalogue.models import Actor, Case, CaseSource, Place, Source, Team, VictimCount
 from evidence.models import EvidenceItem
 from evidence.services import evidence_register
+from evidence.times import ITEM_TIMES, parse
 from seeds import data
 
 SEED_USERNAME = "seed-loader"
@@ -27,8 +27,14 @@ def _date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def _datetime(value: str | None) -> datetime | None:
-    return parse_datetime(value) if value else None
+def _times(spec: dict) -> dict[str, datetime | str | None]:
+    """An item's times as the data gives them ("2022-03" is known to the month); absent is unknown."""
+    given: dict[str, datetime | str | None] = {}
+    for name in ITEM_TIMES:
+        if spec.get(name):
+            value, precision = parse(spec[name])
+            given[name], given[f"{name}_precision"] = value, spec.get(f"{name}_precision", precision)
+    return given
 
 
 def seed_user():
@@ -105,8 +111,8 @@ def load(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
             evidence_register(
                 actor=user, case=case, kind=spec_item["kind"], title=spec_item["title"],
                 description=spec_item["description"], held_by=spec_item["held_by"],
-                source_url=spec_item.get("source_url", ""), captured_at=_datetime(spec_item.get("captured_at")),
-                captured_by=spec_item.get("captured_by", ""), via="seed",
+                source_url=spec_item.get("source_url", ""), captured_by=spec_item.get("captured_by", ""),
+                via="seed", **_times(spec_item),
             )
             created["evidence items"] += 1
     return created

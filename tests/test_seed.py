@@ -1,10 +1,23 @@
-"""The demonstration data set loads, and loading it twice changes nothing."""
+"""The demonstration data set loads, loading it twice changes nothing, and it says no more than its article."""
 
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
 from django.core.management import call_command
 
-from catalogue.models import Case, CaseSource, Place, Source, VictimCount
+from catalogue.models import Actor, Case, CaseSource, Place, Source, VictimCount
+from catalogue.rome_statute import SELECTABLE
 from evidence.models import CustodyEvent, EvidenceItem
+from evidence.times import ITEM_TIMES
 from seeds import data
+
+ARTICLE = Path(settings.BASE_DIR).parent / "shared" / "seeds" / "000_e08bb0a2d794f05c.txt"
+ARTICLE_SOURCE = next(s["name"] for s in data.SOURCES if s["key"] == "news-article")
+
+# The kinds of material the article itself mentions: an intercepted call, and the article (a document).
+KINDS_THE_ARTICLE_MENTIONS = {"intercept", "document"}
 
 
 def counts():
@@ -13,9 +26,9 @@ def counts():
 
 def test_seed_loads_every_case_of_the_data_set(db):
     call_command("seed")
-    assert set(Case.objects.values_list("reference", flat=True)) == {c["reference"] for c in data.CASES}
-    theatre = Case.objects.get(categories__code="8(2)(b)(ix)", places__name__icontains="theatre")
-    assert theatre.victim_counts.filter(category="killed").exists()
+    assert set(Case.objects.values_list("reference", flat=True)) == {f"UA-2022-000{n}" for n in range(1, 8)}
+    theatre = Case.objects.get(categories__code="8(2)(b)(ix)", places__name="Mariupol")
+    assert theatre.victim_counts.get(category="killed").count == 300
     assert EvidenceItem.objects.filter(kind="intercept", state="reference").exists()
     kyiv = Place.objects.get(name="Kyiv")
     assert {"Kiev", "Київ", "Киев"} <= set(kyiv.aliases)
@@ -33,3 +46,98 @@ def test_seed_keeps_edits_made_after_the_first_run(db):
     Case.objects.filter(reference="UA-2022-0002").update(title="Edited by an analyst")
     call_command("seed")
     assert Case.objects.get(reference="UA-2022-0002").title == "Edited by an analyst"
+
+
+def test_it_dates_no_incident_figure_or_report_the_article_does_not_date(db):
+    """The article gives no calendar date at all: every date is empty and the incident precision unknown."""
+    call_command("seed")
+    assert set(Case.objects.values_list("incident_start", "incident_end", "date_precision")) == {
+        (None, None, Case.DatePrecision.UNKNOWN)}
+    assert not CaseSource.objects.filter(reported_on__isnull=False).exists()
+    assert not VictimCount.objects.filter(as_of__isnull=False).exists()
+
+
+def test_it_credits_each_figure_to_whom_the_article_credits_it(db):
+    """148 children and the 300 dead are the article's own figures; 400,000 is Ukraine's claim, no body named."""
+    call_command("seed")
+    figures = {(v.count, v.source.name) for v in VictimCount.objects.select_related("source")}
+    assert figures == {
+        (148, ARTICLE_SOURCE),
+        (300, ARTICLE_SOURCE),
+        (400000, "Ukraine (no official or body named)"),
+    }
+
+
+def test_it_names_only_perpetrators_the_article_names(db):
+    call_command("seed")
+    assert set(Actor.objects.values_list("name", flat=True)) == {a["name"] for a in data.ACTORS}
+    assert not Actor.objects.filter(name__icontains="aerospace").exists()
+    named = {c.reference: set(c.perpetrators.values_list("name", flat=True)) for c in Case.objects.all()}
+    for reference in ("UA-2022-0003", "UA-2022-0004", "UA-2022-0005", "UA-2022-0007"):
+        assert named[reference] == set(), reference  # the article says nobody did these
+
+
+def test_it_files_yemelianenkos_words_as_his_own_not_as_an_agency_finding(db):
+    call_command("seed")
+    link = CaseSource.objects.select_related("source").get(case__reference="UA-2022-0006",
+                                                          source__name="Yaroslav Yemelianenko")
+    assert link.source.kind != Source.Kind.GOVERNMENT
+    assert not Source.objects.filter(name__icontains="agency").exists()
+
+
+def test_it_files_no_kind_of_item_the_article_does_not_mention(db):
+    call_command("seed")
+    assert set(EvidenceItem.objects.values_list("kind", flat=True)) == KINDS_THE_ARTICLE_MENTIONS
+    assert not EvidenceItem.objects.filter(kind__in=["video", "testimony", "image", "dataset"]).exists()
+
+
+def test_it_invents_no_time_for_any_item(db):
+    """No item has a time, and the one capture entry (the intercept's) is undated."""
+    call_command("seed")
+    for name in ITEM_TIMES:
+        assert not EvidenceItem.objects.filter(**{f"{name}__isnull": False}).exists(), name
+        assert set(EvidenceItem.objects.values_list(f"{name}_precision", flat=True)) == {"unknown"}, name
+    captures = CustodyEvent.objects.filter(action=CustodyEvent.Action.CAPTURE)
+    assert captures.count() == 1
+    assert not captures.filter(occurred_at__isnull=False).exists()
+
+
+@pytest.mark.parametrize("case", data.CASES, ids=lambda c: c["reference"])
+def test_each_grade_is_one_the_scale_allows_for_what_the_seed_says(case):
+    """F where nothing is on record about a source; 3 where another source on the case fits, else 6."""
+    keys = [link["source"] for link in case["sources"]]
+    for link in case["sources"]:
+        assert CaseSource.Reliability(link["reliability"]).label == "F — Reliability cannot be judged"
+        assert set(link["agrees_with"]) <= set(keys) - {link["source"]}
+        expected = CaseSource.Credibility.POSSIBLE if link["agrees_with"] else CaseSource.Credibility.UNKNOWN
+        assert link["credibility"] == expected, (case["reference"], link["source"])
+        assert f"{link['reliability']}{link['credibility']}:" in link["statement"]  # the reason is on record
+
+
+def test_the_article_is_graded_as_a_source_nobody_can_judge(db):
+    call_command("seed")
+    grades = set(CaseSource.objects.filter(source__name=ARTICLE_SOURCE).values_list("reliability", flat=True))
+    assert grades == {"F"}
+
+
+@pytest.mark.parametrize("case", data.CASES, ids=lambda c: c["reference"])
+def test_each_title_says_it_reports_a_claim(case):
+    assert re.search(r"alleged|claim|according to|reported", case["title"], re.IGNORECASE), case["title"]
+
+
+def test_every_category_is_a_selectable_elements_code():
+    assert {code for c in data.CASES for code in c["categories"]} <= SELECTABLE
+
+
+@pytest.mark.skipif(not ARTICLE.exists(), reason="the shared seed article is not beside this checkout")
+@pytest.mark.parametrize("path", ["seeds/data.py", "docs/seeds.md"])
+def test_the_seed_copies_no_run_of_five_words_from_the_article(path):
+    """Facts are restated in our own words (proper names of four words or fewer pass)."""
+    def words(text):
+        return [w for w in (re.sub(r"[^\w']", "", t) for t in text.lower().replace("’", "'").split()) if w]
+
+    article = words(ARTICLE.read_text(encoding="utf-8"))
+    runs = {tuple(article[i:i + 5]) for i in range(len(article) - 4)}
+    ours = words((Path(settings.BASE_DIR) / path).read_text(encoding="utf-8"))
+    copied = {" ".join(ours[i:i + 5]) for i in range(len(ours) - 4) if tuple(ours[i:i + 5]) in runs}
+    assert not copied
