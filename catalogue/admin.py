@@ -33,6 +33,9 @@ from catalogue.models import (
     Case,
     CaseChangeRequest,
     CaseSource,
+    ConsentRecord,
+    ConsentScope,
+    ConsentWithdrawal,
     CrimeCategory,
     Place,
     ProtectedPerson,
@@ -419,8 +422,116 @@ class ProtectedPersonRevealForm(forms.ModelForm):
         fields: list[str] = []
 
 
+class UntouchedInlinesMixin:
+    """A POST that carries no management form for an inline leaves that inline alone (no rows
+    added, none changed) rather than failing the whole page: scripts and older forms post
+    only the fields they mean to change (e.g. the reveal reason alone)."""
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if request.method == "POST" and f"{prefix}-TOTAL_FORMS" not in request.POST:
+            data = request.POST.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = data[f"{prefix}-INITIAL_FORMS"] = "0"
+            kwargs["data"] = data
+        return kwargs
+
+
+class ProtectedPersonRecordForm(forms.ModelForm):
+    """The person page for those who may record consent but not reveal identities."""
+
+    class Meta:
+        model = ProtectedPerson
+        fields: list[str] = []
+
+
+def can_record_consent(user) -> bool:
+    return user.is_active and user.is_staff and (user.is_superuser or user_has_role(user, INVESTIGATOR))
+
+
+class ConsentRecordForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(choices=ConsentScope.choices, widget=forms.CheckboxSelectMultiple,
+                                       help_text="What the person agreed to.")
+
+    class Meta:
+        model = ConsentRecord
+        fields = ["scopes", "scope_note", "recipients", "given_on", "obtained_by", "interpreter",
+                  "interpreter_language"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["obtained_by"].required = False
+        self.fields["obtained_by"].help_text = "Left empty: you."
+
+
+class ConsentRecordInline(ServiceRefusalInlineMixin, admin.StackedInline):
+    """Consents as given: added here, never changed or deleted (a withdrawal is its own record)."""
+
+    model = ConsentRecord
+    form = ConsentRecordForm
+    extra = 0
+    can_delete = False
+    raw_id_fields = ["obtained_by"]
+    readonly_fields = ["recorded_by", "recorded_at", "withdrawn"]
+    verbose_name_plural = "consent records (kept as given; record a withdrawal below)"
+
+    def get_fields(self, request, obj=None):
+        return [*ConsentRecordForm.Meta.fields, *self.readonly_fields]
+
+    def has_add_permission(self, request, obj=None):
+        return can_record_consent(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff  # the parent page is shown only to those who may see its case
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="withdrawn")
+    def withdrawn(self, obj):
+        withdrawal = getattr(obj, "withdrawal", None) if obj is not None and obj.pk else None
+        return f"on {withdrawal.withdrawn_on}" if withdrawal else "no"
+
+
+class ConsentWithdrawalInline(ServiceRefusalInlineMixin, admin.TabularInline):
+    """Withdrawals: added here, never changed or deleted."""
+
+    model = ConsentWithdrawal
+    fk_name = "person"
+    fields = ["consent", "withdrawn_on", "note", "recorded_by", "recorded_at"]
+    readonly_fields = ["recorded_by", "recorded_at"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "consent withdrawals"
+
+    def get_formset(self, request, obj=None, **kwargs):
+        request._consent_person = obj
+        return super().get_formset(request, obj, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "consent":
+            person = getattr(request, "_consent_person", None)
+            kwargs["queryset"] = (ConsentRecord.objects.filter(person=person) if person is not None
+                                  else ConsentRecord.objects.none())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return can_record_consent(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff  # the parent page is shown only to those who may see its case
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ProtectedPerson)
-class ProtectedPersonAdmin(ServiceRefusalMixin, admin.ModelAdmin):
+class ProtectedPersonAdmin(UntouchedInlinesMixin, ServiceRefusalMixin, admin.ModelAdmin):
     """Pseudonyms in the open; an identity is shown once, to a permitted user, with a logged reason."""
 
     list_display = ["pseudonym", "role", "case", "created_at"]
@@ -434,18 +545,41 @@ class ProtectedPersonAdmin(ServiceRefusalMixin, admin.ModelAdmin):
         return super().get_queryset(request).filter(case__in=cases_visible_to(request.user))
 
     def get_form(self, request, obj=None, **kwargs):
-        kwargs["form"] = ProtectedPersonAddForm if obj is None else ProtectedPersonRevealForm
+        if obj is None:
+            kwargs["form"] = ProtectedPersonAddForm
+        elif request.user.has_perm("catalogue.reveal_identity"):
+            kwargs["form"] = ProtectedPersonRevealForm
+        else:
+            kwargs["form"] = ProtectedPersonRecordForm
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 
+    def get_inlines(self, request, obj):
+        return [] if obj is None else [ConsentRecordInline, ConsentWithdrawalInline]
+
     def has_delete_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
-        # "Changing" is only the reveal form; the record itself never changes.
-        return request.user.has_perm("catalogue.reveal_identity")
+        # "Changing" is only the reveal form and adding consent records; the record itself never changes.
+        return request.user.has_perm("catalogue.reveal_identity") or can_record_consent(request.user)
+
+    def save_formset(self, request, form, formset, change):
+        person = form.instance
+        if formset.model is ConsentRecord:
+            save_rows_through(request, formset, lambda data: services.consent_record(
+                actor=request.user, person=person, scopes=data.get("scopes") or [], given_on=data.get("given_on"),
+                obtained_by=data.get("obtained_by"), recipients=data.get("recipients", ""),
+                scope_note=data.get("scope_note", ""), interpreter=data.get("interpreter", ""),
+                interpreter_language=data.get("interpreter_language", "")))
+        elif formset.model is ConsentWithdrawal:
+            save_rows_through(request, formset, lambda data: services.consent_withdraw(
+                actor=request.user, consent=data["consent"], withdrawn_on=data.get("withdrawn_on"),
+                note=data.get("note", "")))
+        else:
+            super().save_formset(request, form, formset, change)
 
     def save_model(self, request, obj, form, change):
         try:

@@ -372,6 +372,68 @@ class ProtectedPerson(models.Model):
         return self.pseudonym
 
 
+class ConsentScope(models.TextChoices):
+    """What a protected person agreed their account, image or identity may be used for."""
+
+    DOCUMENTATION = "documentation", "Documentation only"
+    LEGAL_PROCEEDINGS = "legal_proceedings", "Use in legal proceedings"
+    NAMED_RECIPIENTS = "named_recipients", "Sharing with the named recipients"
+    PUBLICATION = "publication", "Publication"
+
+
+class ConsentRecord(models.Model):
+    """Informed consent given by a protected person, as it was given: never edited.
+
+    Written by catalogue.services.consent_record; a withdrawal is a ConsentWithdrawal
+    of its own, so the record of what was agreed stays as it was.
+    """
+
+    Scope = ConsentScope
+
+    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="consents")
+    scopes = models.JSONField(default=list, help_text="One or more of: " + ", ".join(ConsentScope.values) + ".")
+    scope_note = models.TextField(blank=True, help_text="Anything the person said about the use, in their terms.")
+    recipients = models.TextField(blank=True, help_text="Who may receive it: named recipients or categories "
+                                                        "(e.g. the ICC Office of the Prosecutor), one a line.")
+    given_on = models.DateField()
+    obtained_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    interpreter = models.CharField(max_length=200, blank=True)
+    interpreter_language = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["person", "given_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(interpreter="") | ~Q(interpreter_language=""),
+                                   name="consent_interpreter_has_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person.pseudonym}: consent of {self.given_on}"
+
+    def covers(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
+class ConsentWithdrawal(models.Model):
+    """A protected person withdrew a consent: a record of its own, written once
+    (catalogue.services.consent_withdraw); the consent itself is not touched."""
+
+    consent = models.OneToOneField(ConsentRecord, on_delete=models.PROTECT, related_name="withdrawal")
+    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="consent_withdrawals")
+    withdrawn_on = models.DateField()
+    note = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["person", "withdrawn_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.person.pseudonym}: withdrawn {self.withdrawn_on}"
+
+
 class CaseChangeRequest(models.Model):
     """A lowering of a case's sensitivity, or a move to another team, waiting for a second pair of eyes.
 

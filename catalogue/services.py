@@ -15,6 +15,9 @@ from catalogue.models import (
     Actor,
     Case,
     CaseSource,
+    ConsentRecord,
+    ConsentScope,
+    ConsentWithdrawal,
     CrimeCategory,
     Place,
     ProtectedPerson,
@@ -270,6 +273,90 @@ def protected_person_reveal(
     access_chain.append(user_id=actor.pk, case_ids=[person.case_id], via=via, action=f"reveal_identity:{person.pseudonym}",
                         remote_addr=_ip_or_none(remote_addr), reason=reason.strip())
     return identity_vault.decrypt(person.identity_ciphertext)
+
+
+# --- consent: what a protected person agreed to, and its withdrawal -------------------
+
+
+def _check_may_record_consent(actor: AbstractBaseUser, person: ProtectedPerson) -> None:
+    from catalogue.selectors import cases_visible_to
+
+    if not (actor.is_superuser or user_has_role(actor, INVESTIGATOR)):
+        raise PermissionDenied("Only investigators can record consent.")
+    if not cases_visible_to(actor).filter(pk=person.case_id).exists():
+        raise PermissionDenied("You cannot see this person's case.")
+
+
+@transaction.atomic
+def consent_record(
+    *, actor: AbstractBaseUser, person: ProtectedPerson, scopes: Iterable[str], given_on: date,
+    obtained_by: AbstractBaseUser | None = None, recipients: str = "", scope_note: str = "",
+    interpreter: str = "", interpreter_language: str = "",
+) -> ConsentRecord:
+    """Record a consent as given (by default obtained by the actor). Never changed afterwards."""
+    from django.utils import timezone
+
+    _check_may_record_consent(actor, person)
+    scopes = list(dict.fromkeys(scopes or ()))
+    errors: dict[str, str] = {}
+    unknown = [scope for scope in scopes if scope not in ConsentScope.values]
+    if not scopes or unknown:
+        errors["scopes"] = f"Choose one or more of: {', '.join(ConsentScope.values)}."
+    elif ConsentScope.DOCUMENTATION in scopes and len(scopes) > 1:
+        errors["scopes"] = "'Documentation only' excludes every other use: record it alone."
+    if ConsentScope.NAMED_RECIPIENTS in scopes and not recipients.strip():
+        errors["recipients"] = "Name the recipients (or categories of recipient) the person agreed to."
+    if given_on and given_on > timezone.localdate():
+        errors["given_on"] = "Consent cannot be dated in the future."
+    if errors:
+        raise ValidationError(errors)
+    consent = ConsentRecord(
+        person=person, scopes=scopes, scope_note=scope_note.strip(), recipients=recipients.strip(),
+        given_on=given_on, obtained_by=obtained_by or actor, interpreter=interpreter.strip(),
+        interpreter_language=interpreter_language.strip(), recorded_by=actor, recorded_at=timezone.now(),
+    )
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(
+    *, actor: AbstractBaseUser, consent: ConsentRecord, withdrawn_on: date, note: str = "",
+) -> ConsentWithdrawal:
+    """Record that a consent was withdrawn: a new record, once per consent."""
+    from django.utils import timezone
+
+    _check_may_record_consent(actor, consent.person)
+    ConsentRecord.objects.select_for_update().filter(pk=consent.pk).only("id").first()
+    if ConsentWithdrawal.objects.filter(consent=consent).exists():
+        raise ValidationError({"consent": "This consent has already been withdrawn."})
+    if withdrawn_on and withdrawn_on < consent.given_on:
+        raise ValidationError({"withdrawn_on": "A consent cannot be withdrawn before it was given."})
+    if withdrawn_on and withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": "A withdrawal cannot be dated in the future."})
+    withdrawal = ConsentWithdrawal(consent=consent, person_id=consent.person_id, withdrawn_on=withdrawn_on,
+                                   note=note.strip(), recorded_by=actor, recorded_at=timezone.now())
+    withdrawal.full_clean()
+    withdrawal.save()
+    return withdrawal
+
+
+def consent_in_force(person_ids: Iterable[int], scope: str) -> set[int]:
+    """Which of these people have a consent covering `scope`, not withdrawn, and recorded after
+    their latest withdrawal of any consent: a withdrawal speaks louder than an older consent
+    that did not mention it; only a consent given anew afterwards outweighs it."""
+    person_ids = list(person_ids)
+    last_withdrawal: dict[int, Any] = {}
+    for person_id, recorded_at in ConsentWithdrawal.objects.filter(person_id__in=person_ids).values_list(
+            "person_id", "recorded_at"):
+        last_withdrawal[person_id] = max(recorded_at, last_withdrawal.get(person_id, recorded_at))
+    consents = ConsentRecord.objects.filter(person_id__in=person_ids, withdrawal__isnull=True)
+    return {
+        consent.person_id for consent in consents.only("person_id", "scopes", "recorded_at")
+        if consent.covers(scope) and (consent.person_id not in last_withdrawal
+                                      or consent.recorded_at > last_withdrawal[consent.person_id])
+    }
 
 
 # --- shared records: actors, places and sources --------------------------------------

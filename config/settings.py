@@ -343,6 +343,10 @@ SPECTACULAR_SETTINGS = {
         "SourceKindEnum": "catalogue.models.Source.Kind",
         "SensitivityEnum": "catalogue.models.Case.Sensitivity",
         "TimePrecisionEnum": "evidence.times.Precision",
+        "AnalysisKindEnum": "evidence.models.ExhibitAnalysis.Kind",
+        "VerificationStatusEnum": "evidence.verification_records.STATUSES",
+        # Named, or the two "status" sets collide and one gets a hash for a name.
+        "CaseStatusEnum": "catalogue.models.Case.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -28,6 +28,7 @@ from catalogue.models import Case
 from catalogue.roles import INVESTIGATOR, user_has_role
 from catalogue.selectors import cases_visible_to
 from evidence import pipeline, storage
+from evidence.consent_admin import ConsentAdminMixin
 from evidence.custody import verify_chain
 from evidence.forms import (
     DESCRIPTION_FIELDS,
@@ -40,6 +41,8 @@ from evidence.models import CustodyEvent, EvidenceItem, ExportJob
 from evidence.selectors import custody_of, items_visible_to
 from evidence.services import evidence_register, evidence_update_description
 from evidence.times import ITEM_TIMES
+from evidence.verification_admin import VerificationAdminMixin, VerificationListFilter
+from evidence.verification_records import with_signoff_count
 
 
 def file_evidence(request, case: Case, data: dict) -> EvidenceItem:
@@ -131,9 +134,10 @@ INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "medi
 
 
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
-    list_display = ["exhibit", "title", "kind", "state", "media_type", "size"]
-    list_filter = ["kind", "state", "media_type", ("case__sensitivity", admin.ChoicesFieldListFilter), "withdrawn"]
+class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusalMixin, admin.ModelAdmin):
+    list_display = ["exhibit", "title", "kind", "state", "media_type", "size", "verification_status"]
+    list_filter = ["kind", "state", "media_type", ("case__sensitivity", admin.ChoicesFieldListFilter), "withdrawn",
+                   VerificationListFilter, "graphic_content", "risk_to_person"]
     list_select_related = ["case"]
     search_fields = ["exhibit", "title", "^sha256", "case__reference"]
     autocomplete_fields = ["case"]
@@ -141,7 +145,7 @@ class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
     actions = ["verify_custody_chains", "retry_failed_items"]
 
     def get_queryset(self, request):
-        return items_visible_to(request.user)
+        return with_signoff_count(items_visible_to(request.user))
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = EvidenceFilingForm if obj is None else EvidenceDescriptionForm
@@ -155,11 +159,12 @@ class EvidenceItemAdmin(ServiceRefusalMixin, admin.ModelAdmin):
             ("Filing", {"fields": FILING_RECORD}),
             ("Integrity (set by the pipeline)", {"fields": INTEGRITY}),
             ("Derivation (set at filing, never changed)", {"fields": DERIVATION}),
+            ("Verification (Berkeley Protocol: two people sign off)", {"fields": ["verification_record"]}),
             ("Custody log", {"fields": ["custody_log"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else [*FILING_RECORD, *INTEGRITY, *DERIVATION, "custody_log"]
+        return [] if obj is None else [*FILING_RECORD, *INTEGRITY, *DERIVATION, "verification_record", "custody_log"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case":

@@ -1,7 +1,8 @@
 """Court packages: a case's evidence as a BagIt bag that can be checked offline.
 
 The order of work, and why:
- 1. refuse if any item is still being processed (never pack unsealed bytes);
+ 1. refuse if any item is still being processed (never pack unsealed bytes), or
+    depends on a protected person's consent that is not in force (consent_blocked);
  2. copy each sealed item's original bytes into the bag, re-hashing them on
     the way, so a fixity failure stops the export before anything is logged;
  3. append a `packing` custody event to every item, in one transaction;
@@ -65,6 +66,39 @@ class ItemsNotSealed(ExportError):
             "These items are still being processed and are not sealed yet, so they cannot be packed: "
             + ", ".join(exhibits) + ". Export again once they are sealed (or have failed)."
         )
+
+
+class ConsentWithheld(ExportError):
+    """Exhibits that depend on a protected person's consent to use in legal proceedings, which is
+    missing or withdrawn. `blocked` is a list of {exhibit, people} (pseudonyms only)."""
+
+    def __init__(self, blocked: list[dict]) -> None:
+        self.blocked = blocked
+        self.exhibits = [row["exhibit"] for row in blocked]
+        super().__init__(
+            "These exhibits depend on a protected person's consent to use in legal proceedings, which has been "
+            "withdrawn or was never given, so they cannot be exported: "
+            + "; ".join(f"{row['exhibit']} ({', '.join(row['people'])})" for row in blocked)
+            + ". Record the person's consent, or export once the case no longer holds them."
+        )
+
+
+def consent_blocked(items: list[EvidenceItem]) -> list[dict]:
+    """The items whose use needs a protected person's consent that is not in force: refused
+    whole (not packed without bytes), since the consent covers the exhibit, not only its file."""
+    from catalogue.models import ConsentScope
+    from catalogue.services import consent_in_force
+    from evidence.models import ItemConsentDependency
+
+    by_exhibit = {item.pk: item.exhibit for item in items}
+    rows = list(ItemConsentDependency.objects.filter(item_id__in=list(by_exhibit))
+                .values_list("item_id", "person_id", "person__pseudonym"))
+    allowed = consent_in_force({person_id for _, person_id, _ in rows}, ConsentScope.LEGAL_PROCEEDINGS)
+    blocked: dict[str, list[str]] = {}
+    for item_id, person_id, pseudonym in rows:
+        if person_id not in allowed:
+            blocked.setdefault(by_exhibit[item_id], []).append(pseudonym)
+    return [{"exhibit": exhibit, "people": sorted(people)} for exhibit, people in sorted(blocked.items())]
 
 
 @dataclass(frozen=True)
@@ -198,6 +232,9 @@ def build_bag(
     pending = unsealed(items)
     if pending:
         raise ItemsNotSealed(pending)
+    blocked = consent_blocked(items)  # again at build time: a consent may be withdrawn while queued
+    if blocked:
+        raise ConsentWithheld(blocked)
     directory.mkdir(parents=True, exist_ok=True)
     content_files: dict[str, str] = {}
     records = proven.proven_digests_many(item.pk for item in items)
@@ -302,14 +339,19 @@ def _check_quotas(*, actor: AbstractBaseUser, case: Case) -> None:
 def export_request(*, actor: AbstractBaseUser, case: Case, recipient: str, purpose: str, via: str = "api",
                    remote_addr: str | None = None) -> ExportJob:
     """Queue a court package of a case the actor can see, for a named recipient and purpose (both
-    required: ValidationError). Refuses (before queueing) if items are unsealed,
+    required: ValidationError). Refuses (before queueing) if items are unsealed, if an item depends
+    on a protected person's consent that is withdrawn or missing (ConsentWithheld),
     if a package of the case is already queued or running (ExportAlreadyRunning names it), or past
     the requester's daily quota. The request is an entry of the access log, committed with the job."""
     check_can_export(user=actor, case=case)
     disclosure = disclosure_clean(recipient=recipient, purpose=purpose)
-    pending = unsealed(items_for_export(case=case, user=actor))
+    items = items_for_export(case=case, user=actor)
+    pending = unsealed(items)
     if pending:
         raise ItemsNotSealed(pending)
+    blocked = consent_blocked(items)
+    if blocked:
+        raise ConsentWithheld(blocked)
     with transaction.atomic():
         # Two requests for one case at once: the second waits here, then finds the first's job.
         Case.objects.select_for_update().filter(pk=case.pk).only("id").first()

@@ -21,8 +21,9 @@ TIME_FIELDS = [field for name in ITEM_TIMES for field in (name, f"{name}_precisi
 FILING_FIELDS = ["kind", "title", "file", "source_url", "held_by", "declared_sha256",
                  "captured_at", "captured_at_precision", "captured_by", "description",
                  *TIME_FIELDS[2:]]
+FLAG_FIELDS = ["graphic_content", "risk_to_person", "risk_note"]
 DESCRIPTION_FIELDS = ["title", "kind", "description", "captured_at", "captured_at_precision", "captured_by",
-                      *TIME_FIELDS[2:]]
+                      *TIME_FIELDS[2:], *FLAG_FIELDS]
 TIME_HELP = ("ISO 8601, as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or "
              "2022-03-16T14:05:00+02:00. Give the offset of the local time; a time of day without one is UTC. "
              "Leave empty if unknown: nothing is then dated.")

@@ -7,7 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 
-from catalogue.models import Case, Place
+from catalogue.models import Case, Place, ProtectedPerson
 from evidence.times import ITEM_TIMES, Precision
 
 sha256_validator = RegexValidator(
@@ -104,6 +104,10 @@ class EvidenceItem(models.Model):
     derivation_method = models.TextField(blank=True, editable=False, help_text="How the derivative was made.")
     derived_by = models.CharField(max_length=200, blank=True, editable=False,
                                   help_text="Who made the derivative (a person, lab or tool).")
+    # Handling flags, set by people (evidence.services.item_set_flags): who may be shown it, and how.
+    graphic_content = models.BooleanField(default=False, help_text="Shows graphic violence or injury.")
+    risk_to_person = models.BooleanField(default=False, help_text="Disclosing it could put a person at risk.")
+    risk_note = models.TextField(blank=True, help_text="Who is at risk, and from what.")
     # Pipeline bookkeeping (evidence/pipeline.py): a worker claims an item by
     # bumping `attempts` and keeps `claimed_at` fresh while it works, so a claim
     # left by a killed worker goes stale and can be retaken; `queued_at` lets the
@@ -137,6 +141,25 @@ class EvidenceItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.exhibit} — {self.title}"
+
+
+class ItemConsentDependency(models.Model):
+    """An exhibit that may be used only with a protected person's consent (their testimony,
+    their image, ...): it is not exported unless that person's consent to use in legal
+    proceedings is in force (evidence.export.consent_blocked)."""
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="consent_dependencies")
+    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="dependent_items")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["item", "person"]
+        verbose_name_plural = "consent dependencies"
+        constraints = [models.UniqueConstraint(fields=["item", "person"], name="consent_dependency_once")]
+
+    def __str__(self) -> str:
+        return f"{self.item.exhibit} depends on {self.person.pseudonym}"
 
 
 class ImmutableQuerySet(models.QuerySet):
@@ -312,3 +335,66 @@ class ExportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ExhibitAnalysis(models.Model):
+    """One verification analysis of an exhibit (Berkeley Protocol, ch. VI): who did it, how, what it found.
+
+    Written only by evidence.verification_records.analysis_record, which also writes its custody entry.
+    """
+
+    class Kind(models.TextChoices):
+        # The Protocol's three stages; geolocation and chronolocation are content-analysis methods,
+        # kept as kinds of their own so that "was it geolocated?" is a filter, not a text search.
+        SOURCE = "source", "Source analysis"
+        TECHNICAL = "technical", "Technical analysis"
+        CONTENT = "content", "Content analysis"
+        GEOLOCATION = "geolocation", "Content analysis: geolocation"
+        CHRONOLOCATION = "chronolocation", "Content analysis: chronolocation"
+
+    class Confidence(models.TextChoices):
+        LOW = "low"
+        MEDIUM = "medium"
+        HIGH = "high"
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="analyses")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    method = models.TextField(help_text="How the analysis was done (tools, sources consulted, steps).")
+    result = models.TextField(help_text="What it found.")
+    confidence = models.CharField(max_length=8, choices=Confidence.choices)
+    analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["item", "recorded_at", "id"]
+        verbose_name_plural = "exhibit analyses"
+        constraints = [
+            models.CheckConstraint(condition=~Q(method="") & ~Q(result=""), name="analysis_method_and_result"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.item_id}"
+
+
+class ExhibitSignOff(models.Model):
+    """A person's confirmation of an exhibit's analyses; two people's make it verified.
+
+    One per person and item (the constraint refuses a second even if a service forgot to).
+    """
+
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="signoffs")
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField()
+    # The analyses on record when it was signed: what the signer confirmed.
+    analyses = models.JSONField(default=list)
+    signed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["item", "signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "signer"], name="signoff_once_per_person"),
+            models.CheckConstraint(condition=~Q(note=""), name="signoff_has_note"),
+        ]
+
+    def __str__(self) -> str:
+        return f"sign-off of {self.item_id} by {self.signer_id}"

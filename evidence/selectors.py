@@ -23,6 +23,7 @@ def items_visible_to(user: AbstractBaseUser) -> QuerySet[EvidenceItem]:
 LIST_COLUMNS = (
     "id", "exhibit", "kind", "title", "state", "sha256", "size", "media_type", "source_url",
     "held_by", "captured_at", "captured_at_precision", "created_at", "sealed_at", "withdrawn",
+    "graphic_content", "risk_to_person",
 )
 
 

@@ -11,13 +11,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from catalogue.models import Case, Place
+from catalogue.models import Case, Place, ProtectedPerson
 from catalogue.roles import INVESTIGATOR, user_has_role
 from evidence import derivation, storage
 from evidence.custody import TIME_UNKNOWN, custody_append
 from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
-from evidence.models import CustodyEvent, EvidenceItem
+from evidence.models import CustodyEvent, EvidenceItem, ItemConsentDependency
 from evidence.times import ITEM_TIMES, Precision, normalise, partial_iso
 
 Action = CustodyEvent.Action
@@ -72,6 +72,9 @@ def evidence_register(
     relation: str = "",
     derivation_method: str = "",
     derived_by: str = "",
+    graphic_content: bool = False,
+    risk_to_person: bool = False,
+    risk_note: str = "",
     via: str = "service",
 ) -> EvidenceItem:
     """File an item: an upload, a URL for the worker to fetch, or a reference to
@@ -122,6 +125,7 @@ def evidence_register(
         source_url=source_url, held_by=held_by, original_filename=original_filename[-255:],
         captured_by=captured_by, capture_place=capture_place, **times,
         declared_sha256=declared_sha256, created_by=actor, **(link.item_fields() if link else {}),
+        graphic_content=graphic_content, risk_to_person=risk_to_person, risk_note=(risk_note or "").strip(),
         state=EvidenceItem.State.REFERENCE if is_reference else EvidenceItem.State.RECEIVED,
     )
     # Field checks only: the case and user are objects we hold, and uniqueness and
@@ -201,7 +205,7 @@ def _normalise_time_changes(item: EvidenceItem, changes: dict[str, Any]) -> None
 
 def evidence_update_description(*, actor: AbstractBaseUser, item: EvidenceItem, **changes: Any) -> EvidenceItem:
     """Change an item's descriptive fields, recording old and new values in its custody log."""
-    allowed = {"title", "description", "captured_by", "kind",
+    allowed = {"title", "description", "captured_by", "kind", *FLAGS,
                *ITEM_TIMES, *(f"{name}_precision" for name in ITEM_TIMES)}
     unknown = set(changes) - allowed
     if unknown:
@@ -218,3 +222,42 @@ def evidence_update_description(*, actor: AbstractBaseUser, item: EvidenceItem, 
         item.save(update_fields=list(diff))
         custody_append(item=item, action=Action.METADATA_MODIFICATION, user=actor, details={"changes": diff})
     return item
+
+
+# --- handling flags and consent dependencies --------------------------------------
+
+FLAGS = ("graphic_content", "risk_to_person", "risk_note")
+
+
+def item_set_flags(*, actor: AbstractBaseUser, item: EvidenceItem, **flags: Any) -> EvidenceItem:
+    """Set an item's handling flags (graphic content, risk to a person and its note); a custody entry
+    records old and new values, as for any descriptive change. Investigators only."""
+    _check_can_file(actor, item.case)
+    unknown = set(flags) - set(FLAGS)
+    if unknown:
+        raise ValidationError({field: "Only graphic_content, risk_to_person and risk_note can be set here."
+                               for field in unknown})
+    if "risk_note" in flags:
+        flags["risk_note"] = (flags["risk_note"] or "").strip()
+    return evidence_update_description(actor=actor, item=item, **flags)
+
+
+@transaction.atomic
+def item_add_consent_dependency(*, actor: AbstractBaseUser, item: EvidenceItem,
+                                person: ProtectedPerson) -> ItemConsentDependency:
+    """Record that an exhibit may be used only with this protected person's consent. Written once,
+    never removed; a custody entry names the pseudonym (never the identity)."""
+    _check_can_file(actor, item.case)
+    from catalogue.selectors import cases_visible_to
+
+    if not cases_visible_to(actor).filter(pk=person.case_id).exists():
+        raise PermissionDenied("You cannot see that person's case.")
+    existing = ItemConsentDependency.objects.filter(item=item, person=person).first()
+    if existing is not None:
+        return existing
+    dependency = ItemConsentDependency(item=item, person=person, created_by=actor)
+    dependency.full_clean()
+    dependency.save()
+    custody_append(item=item, action=Action.METADATA_MODIFICATION, user=actor,
+                   details={"consent_dependency": person.pseudonym})
+    return dependency

@@ -44,7 +44,9 @@ def test_the_item_page_shows_the_integrity_record_read_only_with_its_custody_log
     assert page.status_code == 200
     times = {f"{name}{suffix}" for name in ("captured_at", "published_at", "uploaded_at", "acquired_at")
              for suffix in ("", "_precision")}
-    assert set(page.context["adminform"].form.fields) == {"title", "kind", "description", "captured_by", *times}
+    flags = {"graphic_content", "risk_to_person", "risk_note"}
+    assert set(page.context["adminform"].form.fields) == {"title", "kind", "description", "captured_by", *times,
+                                                          *flags}
     html = page.content.decode()
     entry = item.custody.get()
     assert entry.entry_hash in html and "accession" in html

@@ -101,7 +101,8 @@ class CaseExportsView(APIView):
                        "Your package of this case is already queued or being built: that job, not a new one.")),
                    400: OpenApiResponse(description="No recipient or no purpose (`errors` says which)."),
                    409: OpenApiResponse(description=(
-                       "Items are still being processed (`unsealed` names them), or another package of this "
+                       "Items are still being processed (`unsealed` names them), items depend on a protected "
+                       "person's consent that is withdrawn or missing (`blocked` names them), or another package of this "
                        "case (another user's, or yours for another recipient) is being built (one at a time).")),
                    429: OpenApiResponse(description="Over EVIDENCE_EXPORTS_PER_DAY packages in 24 hours.")},
     )
@@ -119,6 +120,10 @@ class CaseExportsView(APIView):
         except export.ItemsNotSealed as exc:
             conflict = Conflict(str(exc))
             conflict.extra = {"unsealed": exc.exhibits}
+            raise conflict from None
+        except export.ConsentWithheld as exc:
+            conflict = Conflict(str(exc))
+            conflict.extra = {"blocked": exc.blocked}
             raise conflict from None
         except export.ExportAlreadyRunning as exc:
             same = (exc.job.recipient, exc.job.purpose) == (recipient.strip(), purpose.strip())

@@ -9,6 +9,9 @@ from catalogue.api.filters import FilterSet
 from evidence.hashing import normalise_sha256
 from evidence.models import EvidenceItem
 
+# Strict: "graphic=perhaps" is a 400, not silently ignored as a BooleanFilter would.
+BOOLEAN = [("true", "true"), ("false", "false")]
+
 
 class EvidenceFilter(FilterSet):
     case = django_filters.CharFilter(field_name="case__reference", label="The case's reference, e.g. UA-2022-0007.")
@@ -19,10 +22,22 @@ class EvidenceFilter(FilterSet):
         method="filter_media_type", label="e.g. video/mp4; a trailing slash (video/) matches the whole type."
     )
     q = django_filters.CharFilter(method="filter_q", label="Full text over exhibit, title, description, file name, extracted text.")
+    graphic = django_filters.ChoiceFilter(field_name="graphic_content", choices=BOOLEAN, method="filter_flag",
+                                          label="true: items flagged as graphic content; false: the others.")
+    risk = django_filters.ChoiceFilter(field_name="risk_to_person", choices=BOOLEAN, method="filter_flag",
+                                       label="true: items flagged as a risk to a person; false: the others.")
+    verification = django_filters.ChoiceFilter(
+        method="filter_verification",
+        choices=[("unverified", "no sign-off"), ("partial", "one sign-off"), ("verified", "signed off by two people")],
+        label="Verification per exhibit: unverified, partial (one sign-off) or verified (two people).",
+    )
 
     class Meta:
         model = EvidenceItem
         fields: list[str] = []
+
+    def filter_flag(self, queryset, name, value):
+        return queryset.filter(**{name: value == "true"})
 
     def filter_sha256(self, queryset, name, value):
         try:
@@ -40,3 +55,8 @@ class EvidenceFilter(FilterSet):
         from catalogue.search import search_items
 
         return search_items(queryset, value)
+
+    def filter_verification(self, queryset, name, value):
+        from evidence.verification_records import filter_by_status
+
+        return filter_by_status(queryset, value)

@@ -8,8 +8,9 @@ from rest_framework import serializers
 from catalogue.api.serializers import StrictFieldsMixin, api_base, datetime_or_none
 from catalogue.models import Place
 from evidence.custody import utc_iso
-from evidence.models import CustodyEvent, EvidenceItem
+from evidence.models import CustodyEvent, EvidenceItem, ExhibitAnalysis
 from evidence.times import ITEM_TIMES, ORDER, Precision, as_told, parse
+from evidence.verification_records import STATUSES
 
 TIME_HELP = ("ISO 8601 as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or a full "
              "time with its offset (without one, UTC). Shown the same way: only as far as known.")
@@ -67,7 +68,7 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
         fields = [
             "id", "exhibit", "case", "kind", "title", "state", "sha256", "size", "media_type",
             "source_url", "held_by", "captured_at", "captured_at_precision", "created_at", "sealed_at",
-            "withdrawn", "links",
+            "withdrawn", "graphic_content", "risk_to_person", "links",
         ]
         read_only_fields = fields
 
@@ -84,6 +85,7 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
             "captured_at": as_told(item["captured_at"], item["captured_at_precision"]),
             "captured_at_precision": item["captured_at_precision"], "created_at": datetime_or_none(item["created_at"]),
             "sealed_at": datetime_or_none(item["sealed_at"]), "withdrawn": item["withdrawn"],
+            "graphic_content": item["graphic_content"], "risk_to_person": item["risk_to_person"],
             "links": self._links(item["id"], item["case_reference"]),
         }
 
@@ -101,6 +103,33 @@ class EvidenceItemSerializer(serializers.ModelSerializer):
                 "case": f"{base}cases/{case_reference}/"}
 
 
+class AnalysisSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ExhibitAnalysis.Kind.choices)
+    stage = serializers.ChoiceField(choices=["source", "technical", "content"],
+                                    help_text="The Berkeley Protocol's stage: geolocation and chronolocation "
+                                              "are content analysis.")
+    method = serializers.CharField()
+    result = serializers.CharField()
+    confidence = serializers.ChoiceField(choices=ExhibitAnalysis.Confidence.choices)
+    analyst = serializers.CharField(help_text="The user name of who recorded it.")
+    recorded_at = serializers.DateTimeField()
+
+
+class SignOffSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    signer = serializers.CharField()
+    note = serializers.CharField()
+    analyses = serializers.ListField(child=serializers.IntegerField(), help_text="The analyses it confirmed.")
+    signed_at = serializers.DateTimeField()
+
+
+class VerificationSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=STATUSES)
+    analyses = AnalysisSerializer(many=True)
+    signoffs = SignOffSerializer(many=True)
+
+
 class DerivativeSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     exhibit = serializers.CharField()
@@ -115,10 +144,15 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
     method = serializers.CharField(source="derivation_method", read_only=True)
     made_by = serializers.CharField(source="derived_by", read_only=True)
     derivatives = serializers.SerializerMethodField()
+    verification = serializers.SerializerMethodField(
+        help_text="Verification per exhibit (Berkeley Protocol): `status` (unverified, partial: one sign-off, "
+                  "verified: two people), the analyses and the sign-offs, oldest first.")
     published_at = serializers.SerializerMethodField(help_text="When the source published it. " + TIME_HELP)
     uploaded_at = serializers.SerializerMethodField(
         help_text="When it was uploaded to the platform it came from. " + TIME_HELP)
     acquired_at = serializers.SerializerMethodField(help_text="When we or the submitter acquired this copy. " + TIME_HELP)
+    consent_dependencies = serializers.SerializerMethodField(
+        help_text="Pseudonyms of the protected people whose consent this exhibit's use depends on.")
 
     class Meta(EvidenceItemSerializer.Meta):
         fields = [
@@ -127,9 +161,14 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
             "captured_by", "capture_place", "published_at", "published_at_precision", "uploaded_at",
             "uploaded_at_precision", "acquired_at", "acquired_at_precision", "error",
             "derived_from", "relation", "derived_from_sha256", "method", "made_by", "derivatives",
-            *EvidenceItemSerializer.Meta.fields[8:],
+            "risk_note", "consent_dependencies",
+            *EvidenceItemSerializer.Meta.fields[8:], "verification",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_consent_dependencies(self, item: EvidenceItem) -> list[str]:
+        return list(item.consent_dependencies.order_by("person__pseudonym").values_list("person__pseudonym", flat=True))
 
     def get_published_at(self, item: EvidenceItem) -> str | None:
         return as_told(item.published_at, item.published_at_precision)
@@ -158,6 +197,25 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
     @extend_schema_field(DerivativeSerializer(many=True))
     def get_derivatives(self, item: EvidenceItem) -> list[dict]:
         return self._derivation(item)["derivatives"]
+
+    @extend_schema_field(VerificationSerializer)
+    def get_verification(self, item: EvidenceItem) -> dict:
+        from evidence.verification_records import verification_of
+
+        return verification_of(item)
+
+
+class AnalysisCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What evidence.verification_records.analysis_record takes; it checks the rules."""
+
+    kind = serializers.ChoiceField(choices=ExhibitAnalysis.Kind.choices)
+    method = serializers.CharField(max_length=10000, help_text="How it was done: tools, sources, steps.")
+    result = serializers.CharField(max_length=10000, help_text="What it found.")
+    confidence = serializers.ChoiceField(choices=ExhibitAnalysis.Confidence.choices)
+
+
+class SignOffCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    note = serializers.CharField(max_length=10000, help_text="What the signer checked and confirms.")
 
 
 class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -195,6 +253,9 @@ class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):
                                    max_length=5000, help_text="How the derivative was made.")
     made_by = serializers.CharField(source="derived_by", required=False, allow_blank=True, default="",
                                     max_length=200, help_text="Who made the derivative (person, lab or tool).")
+    graphic_content = serializers.BooleanField(required=False, default=False)
+    risk_to_person = serializers.BooleanField(required=False, default=False)
+    risk_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -218,6 +279,14 @@ class EvidenceRegisterSerializer(StrictFieldsMixin, serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+
+class ItemFlagsSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What a PATCH of an item may change: its handling flags (evidence.services.item_set_flags)."""
+
+    graphic_content = serializers.BooleanField(required=False)
+    risk_to_person = serializers.BooleanField(required=False)
+    risk_note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class CustodyEventSerializer(serializers.ModelSerializer):

@@ -37,17 +37,22 @@ from evidence import proven, selectors, storage
 from evidence.api.content import Unsatisfiable, content_response, parse_range
 from evidence.api.filters import EvidenceFilter
 from evidence.api.serializers import (
+    AnalysisCreateSerializer,
     CustodyEventSerializer,
     EvidenceItemDetailSerializer,
     EvidenceItemSerializer,
     EvidenceRegisterSerializer,
     HashMatchSerializer,
+    ItemFlagsSerializer,
+    SignOffCreateSerializer,
+    VerificationSerializer,
 )
 from evidence.api.verification import verify_item
 from evidence.custody import custody_append
 from evidence.hashing import normalise_sha256
 from evidence.models import CustodyEvent, EvidenceItem
-from evidence.services import evidence_register
+from evidence.services import evidence_register, item_set_flags
+from evidence.verification_records import analysis_record, signoff_record, verification_of
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +150,19 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        summary="Set the item's handling flags: graphic content, risk to a person (and a note)",
+        parameters=[ITEM_ID], request=ItemFlagsSerializer, responses={200: EvidenceItemDetailSerializer},
+        description="For investigators who can see the case; each change is a metadata_modification custody entry.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        item = self.get_object()
+        write = ItemFlagsSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        item_set_flags(actor=request.user, item=item, **write.validated_data)
+        item = self.get_queryset().get(pk=item.pk)
+        return Response(EvidenceItemDetailSerializer(item, context=self.get_serializer_context()).data)
+
+    @extend_schema(
         summary="The item's bytes, streamed (ranges allowed); recorded as a dissemination custody entry",
         parameters=[ITEM_ID, OpenApiParameter("Range", str, OpenApiParameter.HEADER, required=False,
                                               description="One byte range, e.g. bytes=0-1023")],
@@ -229,6 +247,34 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 f"{item.exhibit} has been verified {settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE} times in this "
                 f"minute; each check is recorded in its custody log. Try again in {wait} s."))
         return Response(verify_item(item=item, user=request.user, details=_client_facts(request)))
+
+    @extend_schema(
+        summary="Record an analysis of the item (source, technical, content, geolocation, chronolocation)",
+        parameters=[ITEM_ID], request=AnalysisCreateSerializer, responses={201: VerificationSerializer},
+        description="For investigators and reviewers of the case's team. Written with a `validation` custody "
+                    "entry; answers with the item's whole verification record.",
+    )
+    @action(detail=True, methods=["post"], url_path="analyses", url_name="analyses", parser_classes=[JSONParser])
+    def analyses(self, request, pk=None):
+        item = self.get_object()
+        write = AnalysisCreateSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        analysis_record(actor=request.user, item=item, **write.validated_data)
+        return Response(verification_of(item), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Sign the item's analyses off; two people's sign-offs make it verified",
+        parameters=[ITEM_ID], request=SignOffCreateSerializer, responses={201: VerificationSerializer},
+        description="For investigators and reviewers of the case's team, once per person (a second is a 409), "
+                    "and only once the item has an analysis. Written with a `validation` custody entry.",
+    )
+    @action(detail=True, methods=["post"], url_path="signoffs", url_name="signoffs", parser_classes=[JSONParser])
+    def signoffs(self, request, pk=None):
+        item = self.get_object()
+        write = SignOffCreateSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        signoff_record(actor=request.user, item=item, **write.validated_data)
+        return Response(verification_of(item), status=status.HTTP_201_CREATED)
 
 
 class HashLookupView(APIView):
