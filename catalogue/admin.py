@@ -22,6 +22,7 @@ from accounts.client_address import client_address
 from catalogue import case_changes, services
 from catalogue.admin_forms import CaseAdminForm, CategoriesField, PlaceAdminForm
 from catalogue.admin_refusals import (
+    AddOnlyInlineMixin,
     ServiceRefusal,
     ServiceRefusalInlineMixin,
     ServiceRefusalMixin,
@@ -463,7 +464,7 @@ class ConsentRecordForm(forms.ModelForm):
         self.fields["obtained_by"].help_text = "Left empty: you."
 
 
-class ConsentRecordInline(ServiceRefusalInlineMixin, admin.StackedInline):
+class ConsentRecordInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, admin.StackedInline):
     """Consents as given: added here, never changed or deleted (a withdrawal is its own record)."""
 
     model = ConsentRecord
@@ -480,22 +481,13 @@ class ConsentRecordInline(ServiceRefusalInlineMixin, admin.StackedInline):
     def has_add_permission(self, request, obj=None):
         return can_record_consent(request.user)
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff  # the parent page is shown only to those who may see its case
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description="withdrawn")
     def withdrawn(self, obj):
         withdrawal = getattr(obj, "withdrawal", None) if obj is not None and obj.pk else None
         return f"on {withdrawal.withdrawn_on}" if withdrawal else "no"
 
 
-class ConsentWithdrawalInline(ServiceRefusalInlineMixin, admin.TabularInline):
+class ConsentWithdrawalInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, admin.TabularInline):
     """Withdrawals: added here, never changed or deleted."""
 
     model = ConsentWithdrawal
@@ -519,15 +511,6 @@ class ConsentWithdrawalInline(ServiceRefusalInlineMixin, admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return can_record_consent(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff  # the parent page is shown only to those who may see its case
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ProtectedPerson)

@@ -137,3 +137,18 @@ def save_rows_through(request: HttpRequest, formset, create: Callable[[dict], ob
             formset.new_objects.append(create(form.cleaned_data))
         except (ValidationError, PermissionDenied) as exc:
             raise ServiceRefusal(exc, prefix=formset.prefix, index=formset.forms.index(form)) from exc
+
+
+class AddOnlyInlineMixin:
+    """Rows that are records (consents, withdrawals, dependencies): added on the parent's page,
+    never changed or deleted there. Viewing follows the parent page, shown only to those who
+    may see its case."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_staff
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from catalogue.admin import UntouchedInlinesMixin
-from catalogue.admin_refusals import ServiceRefusalInlineMixin, save_rows_through
+from catalogue.admin_refusals import AddOnlyInlineMixin, ServiceRefusalInlineMixin, save_rows_through
 from catalogue.models import ConsentScope, ProtectedPerson
 from catalogue.roles import INVESTIGATOR, user_has_role
 from catalogue.selectors import cases_visible_to
@@ -19,7 +19,7 @@ from evidence.models import ItemConsentDependency
 from evidence.services import item_add_consent_dependency
 
 
-class ConsentDependencyInline(ServiceRefusalInlineMixin, admin.TabularInline):
+class ConsentDependencyInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, admin.TabularInline):
     model = ItemConsentDependency
     fields = ["person", "consent_for_legal_proceedings", "created_by", "created_at"]
     readonly_fields = ["consent_for_legal_proceedings", "created_by", "created_at"]
@@ -37,14 +37,6 @@ class ConsentDependencyInline(ServiceRefusalInlineMixin, admin.TabularInline):
         user = request.user
         return user.is_superuser or user_has_role(user, INVESTIGATOR)
 
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_staff  # the parent page is shown only to those who may see its case
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="consent to use in legal proceedings")
     def consent_for_legal_proceedings(self, obj):
