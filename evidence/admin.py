@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from catalogue.admin import CaseAdmin, ReadOnlyAdminMixin
 from catalogue.admin_refusals import (
@@ -126,8 +127,8 @@ admin.site.unregister(Case)
 admin.site.register(Case, CaseWithEvidenceAdmin)
 
 
-FILING_RECORD = ["exhibit", "case", "state", "error", "withdrawn", "original_filename", "source_url", "held_by",
-                 "capture_place", "created_by", "created_at", "sealed_at"]
+FILING_RECORD = ["exhibit", "case", "linked_cases", "state", "error", "withdrawn", "original_filename", "source_url",
+                 "held_by", "capture_place", "created_by", "created_at", "sealed_at"]
 DERIVATION = ["derived_from_link", "relation", "derived_from_sha256", "derivation_method", "derived_by",
               "derivatives_list"]
 INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata_json"]
@@ -226,6 +227,21 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
     def derivatives_list(self, obj):
         rows = self._visible_to_viewer(obj).filter(derived_from=obj).order_by("exhibit")
         return format_html_join(", ", "{} [{}]", ((self._item_link(d), d.relation) for d in rows)) or "—"
+
+    @admin.display(description="also linked to cases")
+    def linked_cases(self, obj):
+        # Made through the API (evidence.case_links.item_link_case); shown here only as far as the viewer
+        # may see the linked case.
+        viewer = getattr(obj, "_viewer", None)
+        if viewer is None:
+            return "—"
+        links = (obj.case_links.filter(case__in=cases_visible_to(viewer)).select_related("case", "linked_by")
+                 .order_by("case__reference"))
+        return format_html_join(
+            mark_safe("<br>"), '<a href="{}">{}</a>: {} ({}, {})',
+            ((reverse("admin:catalogue_case_change", args=[link.case_id]), link.case.reference, link.reason,
+              link.linked_by.get_username(), link.linked_at.date().isoformat()) for link in links),
+        ) or "—"
 
     @admin.display(description="metadata")
     def metadata_json(self, obj):

@@ -162,6 +162,31 @@ class ItemConsentDependency(models.Model):
         return f"{self.item.exhibit} depends on {self.person.pseudonym}"
 
 
+class CaseEvidenceLink(models.Model):
+    """An item linked to a case other than its own (evidence.case_links.item_link_case).
+
+    The item's `case` stays its owner: its exhibit number, who may see it and the export
+    that packs it all follow that case. A link only lets the other case's readers, who
+    can also see the item, find it from there. Written once, with a custody entry.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence_links")
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="case_links")
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    linked_at = models.DateTimeField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["item", "case"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "item"], name="case_link_once"),
+            models.CheckConstraint(condition=~Q(reason=""), name="case_link_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} linked to case {self.case_id}"
+
+
 class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Custody entries are append-only: they cannot be updated.")

@@ -76,6 +76,10 @@ class EvidenceSummarySerializer(serializers.Serializer):
     total_bytes = serializers.IntegerField(required=False, allow_null=True)
     by_state = serializers.DictField(child=serializers.IntegerField(), required=False)
     by_kind = serializers.DictField(child=serializers.IntegerField(), required=False)
+    linked = serializers.ListField(
+        child=serializers.DictField(), required=False,
+        help_text="Items of other cases linked to this one that you may see: {id, exhibit, case (its owning "
+                  "case)}. Not counted above; the case's export packs only its own items.")
     url = serializers.CharField()
 
 

@@ -31,11 +31,12 @@ from catalogue.api.serializers import (
     ChangeDecisionSerializer,
 )
 from catalogue.models import Case, CaseChangeRequest
-from catalogue.selectors import case_detail_facts, case_list_facts, cases_visible_to
+from catalogue.selectors import case_detail_facts, case_list_facts, case_visibility, cases_visible_to
 
 # The items live in the evidence app, which catalogue must not import: reach
 # them through the reverse relation instead.
 _ITEM_MODEL = Case._meta.get_field("evidence").related_model
+_LINK_MODEL = Case._meta.get_field("evidence_links").related_model
 
 
 def remote_addr(request) -> str | None:
@@ -60,6 +61,15 @@ def evidence_summary(case: Case) -> dict:
         "count": sum(by_state.values()), "sealed": by_state.get("sealed", 0), "total_bytes": total,
         "by_state": by_state, "by_kind": by_kind,
     }
+
+
+def linked_items(case: Case, user) -> list[dict]:
+    """Items of other cases linked to this one (evidence.case_links) that `user` may see, each with
+    its owning case, by exhibit: one query. They are not in the counts above, nor in the case's export."""
+    rule = case_visibility(user, "item__case__")
+    links = _LINK_MODEL.objects.filter(case=case) if rule is None else _LINK_MODEL.objects.filter(rule, case=case)
+    rows = links.order_by("item__exhibit").values_list("item_id", "item__exhibit", "item__case__reference")
+    return [{"id": str(pk), "exhibit": exhibit, "case": reference} for pk, exhibit, reference in rows]
 
 
 @extend_schema_view(
@@ -122,7 +132,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _detail(self, case: Case) -> dict:
         case.detail_facts = case_detail_facts(case)
-        case.evidence_summary = evidence_summary(case)
+        case.evidence_summary = {**evidence_summary(case), "linked": linked_items(case, self.request.user)}
         return self.get_serializer(case).data
 
     def list(self, request, *args, **kwargs):

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Exists, OuterRef, Q
 from rest_framework.exceptions import ValidationError
 
 from catalogue.api.filters import FilterSet
 from evidence.hashing import normalise_sha256
-from evidence.models import EvidenceItem
+from evidence.models import CaseEvidenceLink, EvidenceItem
 
 # Strict: "graphic=perhaps" is a 400, not silently ignored as a BooleanFilter would.
 BOOLEAN = [("true", "true"), ("false", "false")]
 
 
 class EvidenceFilter(FilterSet):
-    case = django_filters.CharFilter(field_name="case__reference", label="The case's reference, e.g. UA-2022-0007.")
+    case = django_filters.CharFilter(method="filter_case", label="The case's reference, e.g. UA-2022-0007: its "
+                                                                "own items and those linked to it.")
     kind = django_filters.MultipleChoiceFilter(choices=EvidenceItem.Kind.choices, distinct=False)
     state = django_filters.MultipleChoiceFilter(choices=EvidenceItem.State.choices, distinct=False)
     sha256 = django_filters.CharFilter(method="filter_sha256", label="SHA-256 of the content (64 hex characters).")
@@ -35,6 +37,19 @@ class EvidenceFilter(FilterSet):
     class Meta:
         model = EvidenceItem
         fields: list[str] = []
+
+    def filter_case(self, queryset, name, value):
+        # Exists, not a join: a join would repeat an item once per link. Which items show is
+        # still the list's own rule (their owning case), so a link shows nobody a new item; and
+        # only links to a case the viewer may see count, or naming a hidden case would tell
+        # which visible items are linked to it.
+        from catalogue.selectors import case_visibility
+
+        linked = CaseEvidenceLink.objects.filter(item_id=OuterRef("pk"), case__reference=value)
+        rule = case_visibility(self.request.user, "case__")
+        if rule is not None:
+            linked = linked.filter(rule)
+        return queryset.filter(Q(case__reference=value) | Q(Exists(linked)))
 
     def filter_flag(self, queryset, name, value):
         return queryset.filter(**{name: value == "true"})

@@ -153,6 +153,9 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
     acquired_at = serializers.SerializerMethodField(help_text="When we or the submitter acquired this copy. " + TIME_HELP)
     consent_dependencies = serializers.SerializerMethodField(
         help_text="Pseudonyms of the protected people whose consent this exhibit's use depends on.")
+    cases = serializers.SerializerMethodField(
+        help_text="The owning case's reference first (its exhibit number, visibility and export follow it), "
+                  "then the cases the item is linked to that you may see, by reference.")
 
     class Meta(EvidenceItemSerializer.Meta):
         fields = [
@@ -161,7 +164,7 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
             "captured_by", "capture_place", "published_at", "published_at_precision", "uploaded_at",
             "uploaded_at_precision", "acquired_at", "acquired_at_precision", "error",
             "derived_from", "relation", "derived_from_sha256", "method", "made_by", "derivatives",
-            "risk_note", "consent_dependencies",
+            "risk_note", "consent_dependencies", "cases",
             *EvidenceItemSerializer.Meta.fields[8:], "verification",
         ]
         read_only_fields = fields
@@ -169,6 +172,13 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_consent_dependencies(self, item: EvidenceItem) -> list[str]:
         return list(item.consent_dependencies.order_by("person__pseudonym").values_list("person__pseudonym", flat=True))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_cases(self, item: EvidenceItem) -> list[str]:
+        from evidence.case_links import case_references_of
+
+        request = self.context.get("request")
+        return case_references_of(item, request.user) if request is not None else [item.case.reference]
 
     def get_published_at(self, item: EvidenceItem) -> str | None:
         return as_told(item.published_at, item.published_at_precision)
@@ -212,6 +222,13 @@ class AnalysisCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     method = serializers.CharField(max_length=10000, help_text="How it was done: tools, sources, steps.")
     result = serializers.CharField(max_length=10000, help_text="What it found.")
     confidence = serializers.ChoiceField(choices=ExhibitAnalysis.Confidence.choices)
+
+
+class CaseLinkCreateSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What evidence.case_links.item_link_case takes; it checks the rules."""
+
+    case = serializers.CharField(max_length=40, help_text="The reference of the case to link the item to.")
+    reason = serializers.CharField(max_length=2000, help_text="Why the item bears on that case.")
 
 
 class SignOffCreateSerializer(StrictFieldsMixin, serializers.Serializer):

@@ -38,6 +38,7 @@ from evidence.api.content import Unsatisfiable, content_response, parse_range
 from evidence.api.filters import EvidenceFilter
 from evidence.api.serializers import (
     AnalysisCreateSerializer,
+    CaseLinkCreateSerializer,
     CustodyEventSerializer,
     EvidenceItemDetailSerializer,
     EvidenceItemSerializer,
@@ -48,6 +49,7 @@ from evidence.api.serializers import (
     VerificationSerializer,
 )
 from evidence.api.verification import verify_item
+from evidence.case_links import item_link_case
 from evidence.custody import custody_append
 from evidence.hashing import normalise_sha256
 from evidence.models import CustodyEvent, EvidenceItem
@@ -275,6 +277,26 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         write.is_valid(raise_exception=True)
         signoff_record(actor=request.user, item=item, **write.validated_data)
         return Response(verification_of(item), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Link the item to another case (it stays in its own case, which gives its exhibit number)",
+        parameters=[ITEM_ID], request=CaseLinkCreateSerializer, responses={201: EvidenceItemDetailSerializer},
+        description="For investigators of the linked case's team who can see the item and the case; a reason is "
+                    "required. Written with a metadata_modification custody entry. A case you cannot see is a "
+                    "404; the item's own case, or one it is already linked to, a 409. Exports stay per owning case.",
+    )
+    @action(detail=True, methods=["post"], url_path="cases", url_name="cases", parser_classes=[JSONParser])
+    def cases(self, request, pk=None):
+        item = self.get_object()
+        write = CaseLinkCreateSerializer(data=request.data)
+        write.is_valid(raise_exception=True)
+        case = case_get_visible(request.user, write.validated_data["case"])
+        if case is None:
+            raise Http404("No case with this reference, or not one you may see.")
+        item_link_case(actor=request.user, item=item, case=case, reason=write.validated_data["reason"])
+        item = self.get_queryset().get(pk=item.pk)
+        return Response(EvidenceItemDetailSerializer(item, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class HashLookupView(APIView):

@@ -66,9 +66,10 @@ def test_the_detail_the_custody_list_and_the_hash_lookup_cost_a_fixed_few_querie
     case = rich_case(team, investigator, 1)
     items = [sealed_item(investigator, case, b"same bytes", title=f"Copy {n}") for n in range(3)]
     client = api(legal)
-    # token with roles and teams, the case, its five kinds of links, the evidence summary, the access-log
-    # append (three statements)
-    with django_assert_max_num_queries(11):
+    # token with roles and teams, the case, its five kinds of links, the evidence summary, the items of
+    # other cases linked to it (its own query: the visibility rule applies to the linked items' owning
+    # cases, not to this one), the access-log append (three statements)
+    with django_assert_max_num_queries(12):
         client.get(f"/api/v1/cases/{case.reference}/")
     with django_assert_max_num_queries(6):
         client.get(f"/api/v1/evidence/{items[0].pk}/custody/")

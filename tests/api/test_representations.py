@@ -12,7 +12,7 @@ from rest_framework.test import APIRequestFactory
 
 from catalogue import services
 from catalogue.api.serializers import CaseListSerializer, CaseSerializer
-from catalogue.api.views import evidence_summary
+from catalogue.api.views import evidence_summary, linked_items
 from catalogue.models import Case
 from evidence.api.serializers import EvidenceItemSerializer
 from evidence.models import EvidenceItem
@@ -66,7 +66,7 @@ def test_a_case_list_row_equals_the_generic_representation(rich_case, legal, api
 def test_a_case_detail_equals_the_generic_representation(rich_case, legal, api):
     body = api(legal).get(f"/api/v1/cases/{rich_case.reference}/").json()
     case = Case.objects.select_related("team").get(pk=rich_case.pk)
-    case.evidence_summary = evidence_summary(case)
+    case.evidence_summary = {**evidence_summary(case), "linked": linked_items(case, legal)}
     expected = generic(CaseSerializer, case)
     assert body == expected
     assert list(body) == list(expected)
