@@ -388,16 +388,6 @@ class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def case_reference(self, obj):
         return obj.case.reference  # the title too would push the other columns off the side
 
-    @admin.display(description="asked by", ordering="requested_at")
-    def asked(self, obj):
-        return f"{obj.requested_by}, {date_format(localtime(obj.requested_at), 'SHORT_DATETIME_FORMAT')}"
-
-    @admin.display(description="decided by", ordering="decided_at")
-    def decided(self, obj):
-        if obj.decided_by_id is None:
-            return "-"
-        return f"{obj.decided_by}, {date_format(localtime(obj.decided_at), 'SHORT_DATETIME_FORMAT')}"
-
 
 class ProtectedPersonAddForm(forms.ModelForm):
     """What an investigator types is encrypted by the service; only the pseudonym stays readable."""

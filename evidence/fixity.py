@@ -102,8 +102,7 @@ def check_item(item: EvidenceItem, record: proven.Proven | None, *,
     verdict.update(result, expected_sha256=record.sha256, expected_size=record.size,
                    proven_by={"custody_seq": record.seq, "log_index": record.log_index})
     if tampering:
-        verdict.update(ok=False, transient=False, problem="; ".join(tampering + ([result["problem"]] if
-                                                                                  result["problem"] else [])))
+        verdict.update(ok=False, transient=False, problem="; ".join(filter(None, [*tampering, result["problem"]])))
     return verdict
 
 

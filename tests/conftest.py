@@ -84,6 +84,18 @@ def committed_db(transactional_db):
     yield
 
 
+@pytest.fixture
+def own_ledger(settings, tmp_path):
+    """A signing key, trusted keys, witness folder and no TSA of this test's own."""
+    settings.LEDGER_SIGNING_KEY = ""
+    settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "keys" / "ledger.pem"
+    settings.LEDGER_PUBLIC_KEYS_DIR = tmp_path / "public-keys"
+    settings.LEDGER_WITNESS_DIR = str(tmp_path / "witness")
+    settings.LEDGER_TSA_URL = ""
+    settings.LEDGER_TSA_CA_FILE = ""
+    settings.LEDGER_TSA_TIMEOUT = 5.0
+
+
 @pytest.fixture(autouse=True)
 def _fresh_throttles():
     """Throttle and quota counters live in the cache; each test starts with none spent."""

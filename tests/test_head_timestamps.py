@@ -24,18 +24,10 @@ from evidence.services import evidence_register
 from tests.factories import CaseFactory, sealed_item
 from tests.tsa import LocalTsa, closed_port_url, make_pki
 
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="the TSA and its checks need openssl")
-
-
-@pytest.fixture(autouse=True)
-def _ledger(settings, tmp_path):
-    settings.LEDGER_SIGNING_KEY = ""
-    settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "keys" / "ledger.pem"
-    settings.LEDGER_PUBLIC_KEYS_DIR = tmp_path / "public-keys"
-    settings.LEDGER_WITNESS_DIR = str(tmp_path / "witness")
-    settings.LEDGER_TSA_URL = ""
-    settings.LEDGER_TSA_CA_FILE = ""
-    settings.LEDGER_TSA_TIMEOUT = 5.0
+pytestmark = [
+    pytest.mark.skipif(shutil.which("openssl") is None, reason="the TSA and its checks need openssl"),
+    pytest.mark.usefixtures("own_ledger"),
+]
 
 
 @pytest.fixture

@@ -23,14 +23,7 @@ from evidence.models import TreeHead
 from evidence.services import evidence_register
 from tests.factories import CaseFactory
 
-
-@pytest.fixture(autouse=True)
-def _ledger(settings, tmp_path):
-    settings.LEDGER_SIGNING_KEY = ""
-    settings.LEDGER_SIGNING_KEY_FILE = tmp_path / "keys" / "ledger.pem"
-    settings.LEDGER_PUBLIC_KEYS_DIR = tmp_path / "public-keys"
-    settings.LEDGER_WITNESS_DIR = str(tmp_path / "witness")
-    settings.LEDGER_TSA_URL = ""
+pytestmark = pytest.mark.usefixtures("own_ledger")
 
 
 @pytest.fixture
