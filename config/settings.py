@@ -297,6 +297,8 @@ LEDGER_SEQUENCER_BATCH = env.int("LEDGER_SEQUENCER_BATCH", default=2000)
 LEDGER_SEQUENCER_RUN_SECONDS = env.float("LEDGER_SEQUENCER_RUN_SECONDS", default=10.0)
 LEDGER_SEQUENCER_LEASE_SECONDS = env.float("LEDGER_SEQUENCER_LEASE_SECONDS", default=30.0)
 LEDGER_INTEGRATE_IN_WRITER = env.bool("LEDGER_INTEGRATE_IN_WRITER", default=not REDIS_URL)
+# Test-only: seconds a batch sleeps before it commits, so a test can kill a sequencer mid-batch.
+LEDGER_SEQUENCER_BATCH_DELAY = env.float("LEDGER_SEQUENCER_BATCH_DELAY", default=0.0)
 # An export job refreshes its claim after each item it packs; one quiet for this
 # long (its worker died), or queued this long (its task was lost), is sent to a
 # worker again by the sweeper, and a stale claim is taken over.

@@ -146,6 +146,8 @@ def integrate_batch(limit: int | None = None) -> dict[int, int]:
             f"UPDATE {table} SET log_index = %s WHERE id = %s AND log_index IS NULL",
             [(index, pk) for pk, index in assigned.items()],
         )
+    if settings.LEDGER_SEQUENCER_BATCH_DELAY:
+        time.sleep(settings.LEDGER_SEQUENCER_BATCH_DELAY)  # a test hook: time to kill a sequencer mid-batch
     return assigned
 
 
