@@ -178,11 +178,13 @@ def run(*, holder: str | None = None, sign: bool = True, batch: int | None = Non
             # A holder that died between a batch's commit and its head: sign for that batch now.
             done.heads.append(signing.sign_tree_head().tree_size)
         while True:
+            # Renewed in its own short transaction, so that a candidate asking for the lease
+            # is told at once that it is held rather than waiting on this row for the batch.
+            if not renew(holder):
+                done.lost_lease = True
+                logger.warning("The sequencer %s lost its lease; the next holder carries on.", holder)
+                break
             with transaction.atomic():
-                if not renew(holder):
-                    done.lost_lease = True
-                    logger.warning("The sequencer %s lost its lease; the next holder carries on.", holder)
-                    break
                 assigned = integrate_batch(batch)
             if not assigned:
                 break
@@ -199,13 +201,15 @@ def run(*, holder: str | None = None, sign: bool = True, batch: int | None = Non
     return done
 
 
-def integrate_pending(*, sign: bool = True, timeout: float = 30.0, holder: str | None = None) -> int:
+def integrate_pending(*, sign: bool = True, timeout: float | None = None, holder: str | None = None) -> int:
     """Make sure every entry pending now is integrated (and, with ``sign``, under a signed head).
 
-    Runs the sequencer here if the lease is free, else waits for the holder.
+    Runs the sequencer here if the lease is free, else waits for the holder; by
+    default long enough for a dead holder's lease to expire and be taken over here.
     For the export builder, the signer's tasks and tests; never a web request
     (it may sign). Returns the log's size. Raises IntegrationTimeout.
     """
+    timeout = 2 * settings.LEDGER_SEQUENCER_LEASE_SECONDS + 10 if timeout is None else timeout
     target = CustodyEvent.objects.filter(log_index__isnull=True).aggregate(last=Max("id"))["last"]
     deadline = time.monotonic() + timeout
     while True:
