@@ -238,12 +238,8 @@ def run(args) -> list[tuple[str, ...]]:
                      f"{figures['old'] / figures['bare']:.0%} / {figures['new'] / figures['bare']:.0%}"))
 
     # The sequencer alone on a backlog: leaves/s, a signed head per batch.
-    _progress(f"queueing {args.backlog:,} entries for the sequencer")
-    items = make_items(4)
-    per = args.backlog // 4
-    for i in range(per):
-        for item_id in items:
-            new_append(item_id, {"n": i})
+    _progress(f"queueing entries for the sequencer: 4 writer processes for {args.backlog_seconds} s")
+    run_writers("new", make_items(4), "processes", args.backlog_seconds)
     queued = sequencer.pending_count()
     heads_before = TreeHead.objects.count()
     start = time.perf_counter()
@@ -251,7 +247,7 @@ def run(args) -> list[tuple[str, ...]]:
     integrate_s = time.perf_counter() - start
     assert done.integrated == queued and sequencer.pending_count() == 0
     heads = TreeHead.objects.count() - heads_before
-    rows.append((f"sequencer: integrate {queued:,} queued leaves", "", f"{queued / integrate_s:,.0f} leaves/s", "",
+    rows.append((f"sequencer: integrate {queued:,} queued leaves", "(in the append)", f"{queued / integrate_s:,.0f} leaves/s", "",
                  "", f"{heads} signed heads (batch {done.batches and -(-queued // done.batches)})"))
 
     # Append to proven: commit, then wait until a signed head covers the entry.
@@ -287,7 +283,8 @@ def run(args) -> list[tuple[str, ...]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0, help="per writer shape and path")
-    parser.add_argument("--backlog", type=int, default=4000, help="entries queued for the sequencer alone")
+    parser.add_argument("--backlog-seconds", type=float, default=10.0,
+                        help="how long 4 writers queue entries for the sequencer to integrate alone")
     parser.add_argument("--latency-samples", type=int, default=40)
     parser.add_argument("--poll", type=float, default=0.2, help="seconds between sequencer runs beside writers")
     args = parser.parse_args()
