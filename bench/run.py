@@ -26,6 +26,7 @@ QUICK = {
     "bench_log_store.py": ["--leaves", "100000", "--appends", "500", "--samples", "100"],
     "bench_api.py": ["--calls", "100"],
     "bench_pipeline.py": ["--quick"],
+    "bench_sequencer.py": ["--seconds", "5", "--backlog-seconds", "8", "--latency-samples", "20"],
     "bench_signer.py": ["--leaves", "20000", "--appends", "500", "--calls", "100", "--rounds", "2"],
 }
 

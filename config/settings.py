@@ -276,12 +276,29 @@ CELERY_BEAT_SCHEDULE |= {
         "task": "evidence.ledger_tasks.sign_tree_head",
         "schedule": LEDGER_HEAD_INTERVAL_SECONDS,
     },
+    # The sequencer (evidence/sequencer.py): integrates queued custody entries and
+    # signs a head per batch. Any worker may run it; the lease lets one at a time.
+    "ledger-integrate-log": {
+        "task": "evidence.ledger_tasks.integrate_log",
+        "schedule": env.float("LEDGER_SEQUENCER_INTERVAL_SECONDS", default=1.0),
+    },
     # Heads the TSA could not stamp when they were signed (it was down) are stamped later.
     "ledger-stamp-pending-heads": {
         "task": "evidence.ledger_tasks.stamp_pending_heads",
         "schedule": env.float("LEDGER_TSA_RETRY_SECONDS", default=600.0),
     },
 }
+# The sequenced log: a custody append only queues its leaf; the sequencer takes up to
+# LEDGER_SEQUENCER_BATCH entries per batch for at most LEDGER_SEQUENCER_RUN_SECONDS a
+# run, under a lease that a dead holder keeps for LEDGER_SEQUENCER_LEASE_SECONDS.
+# LEDGER_INTEGRATE_IN_WRITER (the embedded default, without Redis) integrates in the
+# writer's own transaction instead, with no head signed there.
+LEDGER_SEQUENCER_BATCH = env.int("LEDGER_SEQUENCER_BATCH", default=2000)
+LEDGER_SEQUENCER_RUN_SECONDS = env.float("LEDGER_SEQUENCER_RUN_SECONDS", default=10.0)
+LEDGER_SEQUENCER_LEASE_SECONDS = env.float("LEDGER_SEQUENCER_LEASE_SECONDS", default=30.0)
+LEDGER_INTEGRATE_IN_WRITER = env.bool("LEDGER_INTEGRATE_IN_WRITER", default=not REDIS_URL)
+# Test-only: seconds a batch sleeps before it commits, so a test can kill a sequencer mid-batch.
+LEDGER_SEQUENCER_BATCH_DELAY = env.float("LEDGER_SEQUENCER_BATCH_DELAY", default=0.0)
 # An export job refreshes its claim after each item it packs; one quiet for this
 # long (its worker died), or queued this long (its task was lost), is sent to a
 # worker again by the sweeper, and a stale claim is taken over.

@@ -3,8 +3,10 @@
 Each entry's `entry_hash` is SHA-256 over the canonical JSON of the entry
 (sorted keys, UTF-8, no insignificant whitespace, UTC ISO 8601 times) with
 the previous entry's hash, so changing, removing or reordering any entry
-breaks every hash after it. Each entry is also the next leaf of the global
-Merkle log (evidence/log_store.py), appended in the same transaction.
+breaks every hash after it. Each entry is also a leaf of the global Merkle
+log (evidence/log_store.py): the writer queues it (its row, with no log index
+yet) and the sequencer (evidence/sequencer.py) integrates it in a batch soon
+after, so writers to different items never wait on one another.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
@@ -89,7 +92,7 @@ def custody_append(
     details: dict[str, Any] | None = None,
     occurred_at: datetime | str | None = None,
 ) -> CustodyEvent:
-    """Append one entry to an item's chain and to the Merkle log, atomically.
+    """Append one entry to an item's chain, atomically, and queue it for the Merkle log.
 
     `occurred_at` defaults to now; TIME_UNKNOWN records that nobody knows when.
     """
@@ -110,10 +113,13 @@ def custody_append_many(
     when it is TIME_UNKNOWN.
 
     The item's row is locked so that concurrent writers to one chain queue up:
-    `seq` never repeats or skips. A batch costs the same handful of queries as
-    one entry, which is what lets the pipeline seal an item quickly.
+    `seq` never repeats or skips. Nothing global is locked: the entries wait,
+    `log_index` null, for the sequencer (evidence/sequencer.py), which a commit
+    nudges. With LEDGER_INTEGRATE_IN_WRITER (the embedded default) they are
+    integrated here instead, in this transaction. A batch costs the same
+    handful of queries as one entry, which is what lets the pipeline seal an item quickly.
     """
-    from evidence import log_store
+    from evidence import sequencer
 
     item_id = item.pk if isinstance(item, EvidenceItem) else uuid.UUID(str(item))
     actor = actor_label(user, agent)
@@ -127,7 +133,7 @@ def custody_append_many(
         # Stored times keep microseconds on every backend we support, so the
         # canonical form read back later equals the one hashed now.
         recorded_at = timezone.now()
-        events, leaves = [], []
+        events = []
         for entry in entries:
             seq += 1
             details = json.loads(json.dumps(entry.get("details") or {}, default=str))  # as the JSON column returns it
@@ -140,17 +146,20 @@ def custody_append_many(
                 occurred_at=occurred_at, recorded_at=recorded_at, details=details, prev_hash=prev,
             )
             digest = entry_hash(body)
-            leaves.append(leaf_bytes(body, digest))
             events.append(CustodyEvent(
                 item_id=item_id, seq=seq, action=entry["action"], outcome=outcome, actor=actor,
                 actor_user=actor_user, occurred_at=occurred_at, recorded_at=recorded_at, details=details,
                 prev_hash=prev, entry_hash=digest,
             ))
             prev = digest
-        first_index = log_store.append_leaves(leaves)
-        for offset, event in enumerate(events):
-            event.log_index = first_index + offset
-        return CustodyEvent.objects.bulk_create(events)
+        created = CustodyEvent.objects.bulk_create(events)
+        if settings.LEDGER_INTEGRATE_IN_WRITER:
+            assigned = sequencer.integrate_in_writer()
+            for event in created:
+                event.log_index = assigned.get(event.pk)
+        else:
+            transaction.on_commit(sequencer.after_append)
+        return created
 
 
 @dataclass(frozen=True)

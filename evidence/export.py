@@ -44,7 +44,7 @@ from django.utils import timezone
 from catalogue.models import Case
 from catalogue.roles import LEGAL, user_has_role
 from catalogue.services import access_log_record
-from evidence import bag_layout, fixity, log_store, proven, signing, storage, timestamps
+from evidence import bag_layout, fixity, log_store, proven, sequencer, signing, storage, timestamps
 from evidence.custody import custody_append, event_as_entry
 from evidence.models import CustodyEvent, EvidenceItem, ExportJob
 from evidence.selectors import items_visible_to
@@ -257,7 +257,10 @@ def build_bag(
                          "bytes_included": str(item.pk) in content_files,
                          **({"recipient": disclosure.recipient, "purpose": disclosure.purpose} if disclosure else {})},
             )
-    # The export builder runs in a worker: with beat's task, the only signer.
+    # The export builder runs in a worker: with the sequencer and beat's task, the only
+    # signer. Every entry above (the packing ones too) must be in the log and under a
+    # signed head before it is packed: run the sequencer here, or wait for its holder.
+    sequencer.integrate_pending()
     head = signing.sign_tree_head()
     stamp = timestamps.stamp_of(head)  # asked for as the head was signed; None if the TSA was down
 

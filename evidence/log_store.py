@@ -1,8 +1,10 @@
 """The global Merkle log kept in the database (hashing rules in evidence/ledger.py).
 
-Appends are serialised by locking the single LogState row, so leaves take
-consecutive indexes in commit order. Only complete subtree hashes are
-stored (LogNode), which is all a root or a proof needs.
+Leaves are integrated by one sequencer at a time (evidence/sequencer.py),
+under the lock of the single LogState row, so they take consecutive indexes
+with no gap and none twice. Writers never take that lock: a custody entry
+waits in its own row until the sequencer integrates it. Only complete subtree
+hashes are stored (LogNode), which is all a root or a proof needs.
 
 Every read here costs one query for the nodes, whatever the size of the log:
 the pure function is first run against a recorder that answers with
@@ -86,33 +88,40 @@ def append_leaf(entry: bytes) -> int:
 
 
 def append_leaves(entries: list[bytes]) -> int:
-    """Append entries as consecutive leaves; returns the first one's index.
+    """Append entries as consecutive leaves under the LogState lock; returns the first one's index.
 
-    One lock, one read of the stored left siblings and one insert for the
-    whole batch: a sealing pipeline step writes several entries at once.
+    The sequencer integrates custody entries through `integrate_leaf_hashes`;
+    this is for callers that hold raw leaf data (the tests and benchmarks of the log itself).
     """
-    leaves = [ledger.leaf_hash(entry) for entry in entries]
-    # No savepoint: any failure here must abort the caller's whole transaction anyway.
     with transaction.atomic(savepoint=False):
         state, _ = LogState.objects.select_for_update().get_or_create(pk=1)
-        first = state.size
+        return integrate_leaf_hashes(state.size, [ledger.leaf_hash(entry) for entry in entries])
 
-        def completed(get_stored: ledger.GetNode) -> list[tuple[int, int, bytes]]:
-            # Nodes completed earlier in this batch are read from here, not the table.
-            made: dict[tuple[int, int], bytes] = {}
 
-            def get(level: int, index: int) -> bytes:
-                return made[level, index] if (level, index) in made else get_stored(level, index)
+def integrate_leaf_hashes(first: int, leaves: list[bytes]) -> int:
+    """Write leaves ``first``, ``first + 1``, ... and the subtrees they complete, and grow the log.
 
-            for offset, leaf in enumerate(leaves):
-                for level, index, digest in ledger.nodes_completed_by_append(first + offset, leaf, get):
-                    made[level, index] = digest
-            return [(level, index, digest) for (level, index), digest in made.items()]
+    The caller holds the LogState row locked and passes its size as ``first``.
+    One read of the stored left siblings and one insert for the whole batch.
+    """
+    def completed(get_stored: ledger.GetNode) -> list[tuple[int, int, bytes]]:
+        # Nodes completed earlier in this batch are read from here, not the table.
+        made: dict[tuple[int, int], bytes] = {}
 
-        new_nodes = with_nodes(completed)
-        LogNode.objects.bulk_create([LogNode(level=level, index=idx, hash=digest) for level, idx, digest in new_nodes])
-        LogState.objects.filter(pk=1).update(size=first + len(leaves))
+        def get(level: int, index: int) -> bytes:
+            return made[level, index] if (level, index) in made else get_stored(level, index)
+
+        for offset, leaf in enumerate(leaves):
+            for level, index, digest in ledger.nodes_completed_by_append(first + offset, leaf, get):
+                made[level, index] = digest
+        return [(level, index, digest) for (level, index), digest in made.items()]
+
+    if not leaves:
         return first
+    new_nodes = with_nodes(completed)
+    LogNode.objects.bulk_create([LogNode(level=level, index=idx, hash=digest) for level, idx, digest in new_nodes])
+    LogState.objects.filter(pk=1).update(size=first + len(leaves))
+    return first
 
 
 def size() -> int:

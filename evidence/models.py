@@ -241,8 +241,10 @@ class CustodyEvent(models.Model):
     details = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
-    # Position of this entry in the global Merkle log (0-based leaf index).
-    log_index = models.BigIntegerField(unique=True)
+    # Position of this entry in the global Merkle log (0-based leaf index). Null
+    # while the entry waits for the sequencer (evidence/sequencer.py), which sets
+    # it once: the database refuses every other change to the row.
+    log_index = models.BigIntegerField(unique=True, null=True, blank=True)
 
     objects = ImmutableQuerySet.as_manager()
 
@@ -252,6 +254,8 @@ class CustodyEvent(models.Model):
             models.UniqueConstraint(fields=["item", "seq"], name="custody_seq_per_item"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="custody_seq_from_one"),
         ]
+        # The sequencer's queue: entries not yet in the log, oldest first.
+        indexes = [models.Index(fields=["id"], condition=Q(log_index__isnull=True), name="custody_pending")]
 
     def __str__(self) -> str:
         return f"{self.item_id} #{self.seq} {self.action}"
@@ -283,10 +287,25 @@ class LogNode(models.Model):
 
 
 class LogState(models.Model):
-    """The single row that serialises appends to the Merkle log (locked per append)."""
+    """The single row that serialises integration into the Merkle log: only the
+    sequencer (evidence/sequencer.py) and the signer lock it, never a writer."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     size = models.BigIntegerField(default=0)
+
+
+class SequencerLease(models.Model):
+    """Who may integrate the log now, and until when (evidence/sequencer.py).
+
+    One row per lease name. A sequencer that dies keeps it only until
+    `expires_at`; the next one then takes it over. Integration itself locks
+    LogState too, so even a holder that overran its lease cannot integrate twice.
+    """
+
+    name = models.CharField(max_length=40, primary_key=True)
+    holder = models.CharField(max_length=200, blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    acquired_at = models.DateTimeField(null=True, blank=True)
 
 
 class TreeHead(models.Model):

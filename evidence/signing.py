@@ -7,8 +7,8 @@ size, the root hash with a one-byte length, and a two-byte length of the
 (empty) extensions. Anyone holding the public key can check a head with
 ``openssl pkeyutl -verify -rawin`` and nothing of ours.
 
-There is one signer: the beat task (evidence.ledger_tasks) and the export
-builder, both in workers, call ``sign_tree_head``. Everything else, the web
+There is one signer: the sequencer and the beat task (evidence.ledger_tasks)
+and the export builder, all in workers, call ``sign_tree_head``. Everything else, the web
 requests above all, reads the latest signed head and checks it against the
 public keys in LEDGER_PUBLIC_KEYS_DIR (evidence/ledger_keys.py); entries
 appended after that head are reported as pending, not as a failure.
@@ -160,8 +160,8 @@ def latest_head() -> TreeHead | None:
 def sign_tree_head(*, force: bool = False) -> TreeHead:
     """Sign the log as it stands, unless the latest head already covers it (or ``force``).
 
-    Appends wait on the LogState lock for the few milliseconds this takes, so
-    the head covers exactly the entries committed before it. A new head is
+    The sequencer waits on the LogState lock for the few milliseconds this
+    takes, so the head covers exactly the entries integrated before it. A new head is
     signed only if it is consistent with the previous one: a log whose stored
     nodes no longer extend the last signed head is refused, loudly.
 
@@ -275,7 +275,8 @@ def check_item_against_head(item: EvidenceItem) -> dict[str, Any]:
         return {
             "ok": True, "pending": bool(events), "tree_size": 0, "root_hash": None, "timestamp": None,
             "key_id": None, "signature_ok": None, "root_ok": None, "entries_checked": 0,
-            "entries_after_head": len(events), "entries_pending": len(events), "problems": [],
+            "entries_after_head": len(events), "entries_pending": len(events),
+            "entries_queued": sum(1 for e in events if e.log_index is None), "problems": [],
             "problem": "", "note": "No tree head has been signed yet; every entry is pending.",
         }
     head_root = bytes.fromhex(head.root_hash)
@@ -288,7 +289,8 @@ def check_item_against_head(item: EvidenceItem) -> dict[str, Any]:
     if not root_ok:
         problems.append(f"the stored log no longer gives the root signed at size {head.tree_size}")
 
-    covered = [e for e in events if e.log_index < head.tree_size]
+    # Not yet integrated (log_index null) or integrated after the head: pending either way.
+    covered = [e for e in events if e.log_index is not None and e.log_index < head.tree_size]
     proofs = log_store.inclusion_proofs([e.log_index for e in covered], head.tree_size)
     stored_leaves = log_store.leaves(e.log_index for e in covered)
     for event in covered:
@@ -315,5 +317,6 @@ def check_item_against_head(item: EvidenceItem) -> dict[str, Any]:
         "entries_pending": pending,
         "problems": problems,
         "problem": problems[0] if problems else "",
+        "entries_queued": sum(1 for e in events if e.log_index is None),
         "note": f"{pending} entries are after this head, waiting for the next one to be signed." if pending else "",
     }

@@ -24,6 +24,21 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _integrate_in_writer(settings):
+    """Tests that are not about the sequencer integrate each entry in its writer's transaction,
+    as the embedded default does, so what they read right after an append is final. The
+    queued path (pending entries, the sequencer, its lease) is tested in tests/test_sequencer.py
+    and tests/integration/test_sequencer_workers.py, which use the `sequenced` fixture."""
+    settings.LEDGER_INTEGRATE_IN_WRITER = True
+
+
+@pytest.fixture
+def sequenced(settings):
+    """Appends only queue their entries; the sequencer integrates them."""
+    settings.LEDGER_INTEGRATE_IN_WRITER = False
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Each test stores its evidence, and witnesses its heads, in its own empty folders
     (a witness folder shared across test databases would see every new log as a fork)."""

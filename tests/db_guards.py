@@ -33,6 +33,9 @@ GUARD_MODULES = [
     "catalogue.migrations.0006_access_log_chain",
 ]
 sealed = importlib.import_module("evidence.migrations.0006_sealed_items_final")
+# The custody row's no-update trigger, replaced by one that lets the sequencer set a
+# pending entry's log_index once (a trigger of its own, put back on SQLite by its SQL).
+set_once = importlib.import_module("evidence.migrations.0013_sequenced_log")
 
 
 def guarded() -> list[tuple[str, Sequence[str]]]:
@@ -77,7 +80,9 @@ def as_owner() -> Iterator[None]:
 
 
 def _sqlite_names() -> list[tuple[str, str, str]]:
-    return [(table, op, f"{table}_no_{op.lower()}") for table, ops in guarded() for op in ops]
+    replaced = {set_once.OLD_TRIGGER}
+    names = [(table, op, f"{table}_no_{op.lower()}") for table, ops in guarded() for op in ops]
+    return [(table, op, name) for table, op, name in names if name not in replaced]
 
 
 def suspend(cursor=None) -> None:
@@ -91,6 +96,7 @@ def suspend(cursor=None) -> None:
             for _table, _op, name in _sqlite_names():
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
             cursor.execute(f"DROP TRIGGER IF EXISTS {sealed.TRIGGER}")
+            cursor.execute(f"DROP TRIGGER IF EXISTS {set_once.TRIGGER}")
 
 
 def restore(cursor=None) -> None:
@@ -106,6 +112,7 @@ def restore(cursor=None) -> None:
                     f"BEGIN SELECT RAISE(ABORT, 'append-only: {op} on {table} is not allowed'); END;"
                 )
             cursor.execute(sealed._sqlite_sql())
+            cursor.execute(set_once.sqlite_sql(set_once.sqlite_columns(cursor)))
 
 
 def tamper(sql: str, params: Sequence | None = None) -> int:

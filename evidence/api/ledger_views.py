@@ -5,7 +5,8 @@ Thin doors onto evidence.signing and evidence.log_store. Nothing here signs
 private key: GET /log/head/ returns the latest signed head with its RFC 3161
 token, and says how many entries came after it (pending the next head);
 before the first head it is a 404, code `no_signed_head`. Proofs default to the latest
-signed head. Inclusion proofs are given only for entries of items the caller
+signed head. An entry the sequencer has not integrated yet has no log index and no
+proof: asking for one is a 409, code `pending`. Inclusion proofs are given only for entries of items the caller
 may see (anything else is a 404, as elsewhere).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -22,7 +24,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from evidence import ledger_keys, log_store, signing
+from config.api_errors import Conflict
+from evidence import ledger_keys, log_store, sequencer, signing
 from evidence.custody import event_as_entry
 from evidence.models import CustodyEvent, HeadTimestamp, TreeHead
 from evidence.selectors import items_visible_to
@@ -31,6 +34,12 @@ _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
 # Response shapes, for the OpenAPI schema (the views build plain dicts).
+class EntryPending(Conflict):
+    """A custody entry not yet integrated into the log: its proof does not exist yet (409)."""
+
+    default_code = "pending"
+
+
 class PublicKeySerializer(serializers.Serializer):
     key_id = serializers.CharField(help_text="SHA-256 of the public key's DER encoding, hex.")
     public_key_pem = serializers.CharField()
@@ -157,13 +166,16 @@ class LogHeadView(APIView):
         head = latest_head()
         stamp = HeadTimestamp.objects.filter(head=head).first()
         log_size = log_store.size()
+        queued = sequencer.pending_count()
         return Response({
             **signing.head_as_dict(head),
             "timestamp_token": base64.b64encode(bytes(stamp.token)).decode("ascii") if stamp else None,
             "timestamp_gen_time": stamp.gen_time.isoformat().replace("+00:00", "Z") if stamp else None,
             "tsa_url": stamp.tsa_url if stamp else None,
             "log_size": log_size,
-            "entries_pending": max(log_size - head.tree_size, 0),
+            # Pending: integrated after this head, or still queued for the sequencer.
+            "entries_pending": max(log_size - head.tree_size, 0) + queued,
+            "entries_queued": queued,
         })
 
 
@@ -195,6 +207,11 @@ class InclusionProofView(APIView):
         event = (events.filter(log_index=index) if digest is None else events.filter(entry_hash=digest.lower())).first()
         if event is None:
             raise NotFound("No custody entry with that log index or entry_hash, or none that you may see.")
+        if event.log_index is None:
+            raise EntryPending(
+                _("The entry is pending: the sequencer has not yet integrated it into the log, so there is "
+                  "no inclusion proof yet. Ask again in a few seconds.")
+            )
         if event.log_index >= tree_size:
             raise ValidationError({"tree_size": f"The entry is at log index {event.log_index}, "
                                                 f"so it is not in a tree of size {tree_size}."})

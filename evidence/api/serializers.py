@@ -310,11 +310,13 @@ class CustodyEventSerializer(serializers.ModelSerializer):
     # The times exactly as the entry hash covers them, so anyone can recompute it.
     occurred_at = serializers.SerializerMethodField()
     recorded_at = serializers.SerializerMethodField()
+    # True while the sequencer has not integrated the entry (log_index is then null).
+    log_pending = serializers.SerializerMethodField()
 
     class Meta:
         model = CustodyEvent
         fields = ["seq", "action", "outcome", "actor", "occurred_at", "recorded_at", "details",
-                  "prev_hash", "entry_hash", "log_index"]
+                  "prev_hash", "entry_hash", "log_index", "log_pending"]
         read_only_fields = fields
 
     def get_occurred_at(self, event: CustodyEvent) -> str | None:
@@ -323,6 +325,9 @@ class CustodyEventSerializer(serializers.ModelSerializer):
 
     def get_recorded_at(self, event: CustodyEvent) -> str:
         return utc_iso(event.recorded_at)
+
+    def get_log_pending(self, event: CustodyEvent) -> bool:
+        return event.log_index is None
 
 
 class HashMatchSerializer(serializers.Serializer):

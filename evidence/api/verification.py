@@ -34,16 +34,19 @@ def check_fixity(*, item: EvidenceItem, user: AbstractBaseUser, details: dict[st
 
 def check_log(events: list[CustodyEvent]) -> dict[str, Any]:
     """Each entry's leaf as stored equals the leaf recomputed from the entry, and
-    is included in the log's current tree (RFC 9162 inclusion proof)."""
+    is included in the log's current tree (RFC 9162 inclusion proof). Entries
+    the sequencer has not integrated yet are pending, not a fault."""
     tree_size = log_store.size()
     root = log_store.root(tree_size)
     problems: list[dict[str, Any]] = []
+    pending = [e.seq for e in events if e.log_index is None]
+    events = [e for e in events if e.log_index is not None]
     indexes = [e.log_index for e in events if 0 <= e.log_index < tree_size]
     try:
         stored = log_store.leaves(indexes)
         proofs = log_store.inclusion_proofs(indexes, tree_size)
     except (log_store.LogIntegrityError, log_store.TreeSizeError) as exc:
-        return {"ok": False, "tree_size": tree_size, "root": root.hex(), "checked": 0,
+        return {"ok": False, "tree_size": tree_size, "root": root.hex(), "checked": 0, "pending": pending,
                 "problems": [{"seq": None, "log_index": None, "problem": str(exc)}]}
     for event in events:
         where = {"seq": event.seq, "log_index": event.log_index}
@@ -56,7 +59,7 @@ def check_log(events: list[CustodyEvent]) -> dict[str, Any]:
         elif not ledger.verify_inclusion(leaf, event.log_index, tree_size, proofs[event.log_index], root):
             problems.append({**where, "problem": "The inclusion proof does not lead to the log's root."})
     return {"ok": not problems, "tree_size": tree_size, "root": root.hex(), "checked": len(events),
-            "problems": problems}
+            "pending": pending, "problems": problems}
 
 
 def verify_item(*, item: EvidenceItem, user: AbstractBaseUser, details: dict[str, Any]) -> dict[str, Any]:
