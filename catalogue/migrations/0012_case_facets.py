@@ -13,14 +13,21 @@ from django.db import migrations
 
 PG_FUNCTIONS = """
 CREATE FUNCTION catalogue_case_facets_refresh(case_ids bigint[]) RETURNS void LANGUAGE sql AS $$
-    UPDATE catalogue_case c SET
-        category_codes = ARRAY(
-            SELECT DISTINCT x.code::text FROM catalogue_case_categories t
-            JOIN catalogue_crimecategory x ON x.id = t.crimecategory_id WHERE t.case_id = c.id ORDER BY 1),
-        countries = ARRAY(
-            SELECT DISTINCT x.country::text FROM catalogue_case_places t
-            JOIN catalogue_place x ON x.id = t.place_id WHERE t.case_id = c.id ORDER BY 1)
-    WHERE c.id = ANY(case_ids);
+    -- Grouped over the changed cases and joined, not a subquery per case row nor `c.id = ANY(...)`:
+    -- a bulk load names every case, and either shape then costs cases x links.
+    WITH changed AS (SELECT DISTINCT unnest(case_ids) AS id),
+    codes AS (
+        SELECT t.case_id, array_agg(DISTINCT x.code::text ORDER BY x.code::text) AS codes
+        FROM changed JOIN catalogue_case_categories t ON t.case_id = changed.id
+        JOIN catalogue_crimecategory x ON x.id = t.crimecategory_id GROUP BY t.case_id),
+    countries AS (
+        SELECT t.case_id, array_agg(DISTINCT x.country::text ORDER BY x.country::text) AS countries
+        FROM changed JOIN catalogue_case_places t ON t.case_id = changed.id
+        JOIN catalogue_place x ON x.id = t.place_id GROUP BY t.case_id)
+    UPDATE catalogue_case c
+    SET category_codes = coalesce(codes.codes, '{}'), countries = coalesce(countries.countries, '{}')
+    FROM changed LEFT JOIN codes ON codes.case_id = changed.id LEFT JOIN countries ON countries.case_id = changed.id
+    WHERE c.id = changed.id;
 $$;
 
 CREATE FUNCTION catalogue_case_facets_links_added() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -128,6 +135,9 @@ def install(apps, schema_editor):
         for statement in pg_triggers():
             schema_editor.execute(statement)
         schema_editor.execute("SELECT catalogue_case_facets_refresh(ARRAY(SELECT id FROM catalogue_case))")
+        # A case inserted in SQL (a bulk load) has no links yet: empty, not NULL.
+        for column in ("category_codes", "countries"):
+            schema_editor.execute(f"ALTER TABLE catalogue_case ALTER COLUMN {column} SET DEFAULT '{{}}'")
         # Arrays' own GIN operator class: `&&` and `@>`, with per-element statistics for the planner.
         schema_editor.execute("CREATE INDEX catalogue_case_category_codes_gin ON catalogue_case "
                               "USING gin (category_codes)")
