@@ -56,6 +56,7 @@ def admin(sql: str) -> bool:
 
 def fill(entries: int, per_item: int) -> dict[str, float]:
     import bench_log_store
+    from bench_api import ITEM_DEFAULT_COLUMNS, ITEM_DEFAULT_VALUES
     from django.contrib.auth.models import User
     from django.db import connection
 
@@ -64,39 +65,64 @@ def fill(entries: int, per_item: int) -> dict[str, float]:
     seconds: dict[str, float] = {}
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM evidence_custodyevent")
-        if cursor.fetchone()[0] >= entries:
-            return seconds
+        held = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(max(size), 0) FROM evidence_logstate")
+        logged = cursor.fetchone()[0]
+    if held >= entries:
+        # Filled before (perhaps cut short after some chunks: run again with --entries N of what is there).
+        if not logged:
+            started = time.perf_counter()
+            bench_log_store.fill_log(held)
+            seconds["Merkle log (leaves + nodes)"] = time.perf_counter() - started
+        return seconds
     team, _ = Team.objects.get_or_create(slug="scale", defaults={"name": "Scale"})
     user, _ = User.objects.get_or_create(username="scale")
     items = entries // per_item
     cases = max(1, items // 100)
     with connection.cursor() as cursor:
-        started = time.perf_counter()
-        cursor.execute(
-            "INSERT INTO catalogue_case (reference, title, summary, date_precision, status, sensitivity, team_id, "
-            "created_by_id, created_at, updated_at, search_text) "
-            "SELECT 'SC-2024-' || lpad(i::text, 6, '0'), 'Case ' || i, '', 'unknown', 'reported', 'open', %s, %s, "
-            "now(), now(), '' FROM generate_series(1, %s) i", [team.pk, user.pk, cases])
-        first_case = Case.objects.order_by("pk").values_list("pk", flat=True).first()
-        cursor.execute(f"""
-            INSERT INTO evidence_evidenceitem (id, case_id, number, exhibit, kind, title, description, source_url,
-                held_by, original_filename, captured_at, captured_by, capture_place_id, declared_sha256,
-                created_by_id, created_at, staged_name, sha256, sha512, sha1, md5, size, media_type, metadata,
-                extracted_text, state, error, sealed_at, withdrawn, claimed_at, attempts, queued_at)
-            SELECT gen_random_uuid(), {first_case} + (i - 1) / 100, 1 + (i - 1) % 100,
-                'SC/' || i, 'document', 'Item ' || i, '', '', '', 'f.bin', NULL, '', NULL, '', %s, now(), '',
-                encode(sha256(int8send(i)), 'hex'), '', '', '', 1000, 'application/pdf', '{{}}'::jsonb, '',
-                'sealed', '', now(), false, NULL, 1, NULL
-            FROM generate_series(1, %s) i""", [user.pk, items])
-        seconds["cases + items"] = time.perf_counter() - started
-        progress(f"  {cases:,} cases, {items:,} items: {seconds['cases + items']:.0f} s")
-        cursor.execute("CREATE TEMP TABLE scale_items AS SELECT row_number() OVER () - 1 AS n, id FROM "
-                       "evidence_evidenceitem")
+        cursor.execute("SELECT count(*) FROM evidence_evidenceitem")
+        if not cursor.fetchone()[0]:
+            started = time.perf_counter()
+            cursor.execute(
+                "INSERT INTO catalogue_case (reference, title, summary, date_precision, status, sensitivity, "
+                "team_id, created_by_id, created_at, updated_at, search_text) "
+                "SELECT 'SC-2024-' || lpad(i::text, 6, '0'), 'Case ' || i, '', 'unknown', 'reported', 'open', "
+                "%s, %s, now(), now(), '' FROM generate_series(1, %s) i", [team.pk, user.pk, cases])
+            first_case = Case.objects.order_by("pk").values_list("pk", flat=True).first()
+            cursor.execute(f"""
+                INSERT INTO evidence_evidenceitem (id, case_id, number, exhibit, kind, title, description, source_url,
+                    held_by, original_filename, captured_at, captured_by, capture_place_id, declared_sha256,
+                    created_by_id, created_at, staged_name, sha256, sha512, sha1, md5, size, media_type, metadata,
+                    extracted_text, state, error, sealed_at, withdrawn, claimed_at, attempts, queued_at,
+                    {ITEM_DEFAULT_COLUMNS})
+                SELECT gen_random_uuid(), {first_case} + (i - 1) / 100, 1 + (i - 1) %% 100,
+                    'SC/' || i, 'document', 'Item ' || i, '', '', '', 'f.bin', NULL, '', NULL, '', %s, now(), '',
+                    encode(sha256(int8send(i)), 'hex'), '', '', '', 1000, 'application/pdf', '{{}}'::jsonb, '',
+                    'sealed', '', now(), false, NULL, 1, NULL, {ITEM_DEFAULT_VALUES}
+                FROM generate_series(1, %s) i""", [user.pk, items])
+            seconds["cases + items"] = time.perf_counter() - started
+            progress(f"  {cases:,} cases, {items:,} items: {seconds['cases + items']:.0f} s")
+        # Item n is exhibit SC/(n + 1): the same mapping on every run, so a fill cut short resumes.
+        cursor.execute("CREATE TEMP TABLE scale_items AS SELECT substr(exhibit, 4)::bigint - 1 AS n, id "
+                       "FROM evidence_evidenceitem")
         cursor.execute("CREATE INDEX ON scale_items (n)")
+        # A bulk load, as a restore does it: the custody table's constraints and secondary indexes
+        # are dropped for the load and built afterwards by sorting (10 million random inserts into
+        # the entry_hash index took ~4 minutes a million on the loaded machine; the build, below).
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                       "WHERE conrelid = 'evidence_custodyevent'::regclass AND contype IN ('u', 'f')")
+        constraints = cursor.fetchall()
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'evidence_custodyevent' "
+                       "AND indexname <> 'evidence_custodyevent_pkey'")
+        indexes = [(name, sql) for name, sql in cursor.fetchall() if name not in {c for c, _ in constraints}]
+        for name, _ in constraints:
+            cursor.execute(f"ALTER TABLE evidence_custodyevent DROP CONSTRAINT {name}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
         started = time.perf_counter()
-        for low in range(0, entries, CHUNK):
+        for low in range(held, entries, CHUNK):
             high = min(entries, low + CHUNK)
-            # Entry k: item k / per_item, seq k % per_item + 1, a week of entries per ~10 million.
+            # Entry k: item k / per_item, seq k % per_item + 1, an entry every 60 ms from 2024.
             cursor.execute(f"""
                 INSERT INTO evidence_custodyevent (item_id, seq, action, outcome, actor, actor_user_id,
                     occurred_at, recorded_at, details, prev_hash, entry_hash, log_index)
@@ -105,7 +131,15 @@ def fill(entries: int, per_item: int) -> dict[str, float]:
                     encode(sha256(int8send(k - 1)), 'hex'), encode(sha256(int8send(k)), 'hex'), k
                 FROM generate_series({low}, {high - 1}) k JOIN scale_items s ON s.n = k / {per_item}""")
             progress(f"  custody {high:,}: {time.perf_counter() - started:.0f} s")
-        seconds["custody entries"] = time.perf_counter() - started
+        seconds["custody entries (no secondary indexes)"] = time.perf_counter() - started
+        started = time.perf_counter()
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+        for _name, sql in indexes:
+            cursor.execute(sql)
+        for name, definition in constraints:
+            cursor.execute(f"ALTER TABLE evidence_custodyevent ADD CONSTRAINT {name} {definition}")
+        seconds["custody indexes + constraints (built)"] = time.perf_counter() - started
+        progress(f"  indexes: {time.perf_counter() - started:.0f} s")
         cursor.execute("ANALYZE evidence_custodyevent")
     started = time.perf_counter()
     bench_log_store.fill_log(entries)
@@ -196,7 +230,7 @@ def main() -> None:
         print("| build step (generate_series SQL) | seconds | rows/s |")
         print("|---|---|---|")
         for step, secs in fill_seconds.items():
-            rows = {"custody entries": size, "Merkle log (leaves + nodes)": nodes}.get(step, size // args.per_item)
+            rows = nodes if step.startswith("Merkle") else size // args.per_item if step.startswith("cases") else size
             print(f"| {step} | {secs:.0f} | {rows / secs:,.0f} |")
         print()
     print("| table | heap GiB | indexes GiB | indexes (bytes) |")
