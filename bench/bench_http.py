@@ -116,7 +116,8 @@ def choose_paths(rng: random.Random) -> dict[str, list[str]]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reference FROM catalogue_case WHERE sensitivity = 'open' ORDER BY random() LIMIT 500")
         references = [r for (r,) in cursor.fetchall()]
-        cursor.execute("SELECT id::text, sha256 FROM evidence_evidenceitem TABLESAMPLE SYSTEM (0.1) LIMIT 500")
+        cursor.execute("SELECT i.id::text, i.sha256 FROM evidence_evidenceitem i TABLESAMPLE SYSTEM (0.1) "
+                       "JOIN catalogue_case c ON c.id = i.case_id WHERE c.sensitivity = 'open' LIMIT 500")
         items = cursor.fetchall()
         # A group code among the crimes the cases hold: the filter that used to probe case by case.
         cursor.execute("SELECT p.code FROM catalogue_crimecategory c JOIN catalogue_crimecategory p "
