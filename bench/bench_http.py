@@ -165,6 +165,53 @@ def sql_times(paths: list[str], token: str, runs: int = 60, warmup: int = 15) ->
     return max(medians), sum(medians), len(captured.captured_queries)
 
 
+def filter_baselines(user, group: str, runs: int = 40) -> list[tuple[str, float, float]]:
+    """The first page of the category and country filters as they were (EXISTS over the link
+    tables, probed case by case) and as they are (the case row's facets): SQL p50 of each."""
+    from django.core.exceptions import EmptyResultSet
+    from django.db import connection
+    from django.db.models import Exists, OuterRef
+
+    from catalogue.api.filters import CaseFilter
+    from catalogue.models import Case
+    from catalogue.rome_statute import codes_within
+    from catalogue.selectors import cases_visible_to
+
+    visible = cases_visible_to(user).order_by("-id")
+
+    def by_category(value: str) -> tuple[str, object, object]:
+        codes = codes_within(value) or [value]
+        links = Case.categories.through.objects.filter(case=OuterRef("pk"), crimecategory__code__in=codes)
+        # The filter itself (it first narrows the codes to those some case holds: one small query, not timed).
+        return f"category={value}", visible.filter(Exists(links)), CaseFilter().filter_category(visible, "", value)
+
+    # A common group, a crime of 5% of the cases, and one no case holds (the whole table is probed).
+    pairs = [by_category(group), by_category("7(1)(g)-3"), by_category("8(2)(b)")]
+    pairs.append(("country=GE",
+                  visible.filter(Exists(Case.places.through.objects.filter(case=OuterRef("pk"), place__country="GE"))),
+                  visible.filter(countries__overlaps=["GE"])))
+    rows = []
+    for label, old, new in pairs:
+        medians = []
+        for queryset in (old, new):
+            try:
+                sql, params = queryset.values_list("id", flat=True)[:50].query.sql_with_params()
+            except EmptyResultSet:  # a filter that knows, without asking, that nothing matches
+                medians.append(0.0)
+                continue
+            times = []
+            with connection.cursor() as cursor:
+                for run in range(15 + runs):
+                    started = time.perf_counter()
+                    cursor.execute(sql, params)
+                    cursor.fetchall()
+                    if run >= 15:
+                        times.append((time.perf_counter() - started) * 1000)
+            medians.append(statistics.median(times))
+        rows.append((label, *medians))
+    return rows
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -236,6 +283,9 @@ def main() -> None:
     if args.only:
         endpoints = {k: v for k, v in endpoints.items() if any(k.startswith(word) for word in args.only)}
     token = world["token"]
+    group = next(label for label in endpoints if label.startswith("cases, category=")).split("=", 1)[1] \
+        if any(label.startswith("cases, category=") for label in endpoints) else "6"
+    baselines = filter_baselines(world["legal"], group)
     sql = {}
     for label, paths in endpoints.items():
         progress(f"SQL of {label}")
@@ -257,6 +307,14 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
+    print("\nThe list's filters, first page of 50, SQL p50 in the same run: through the link tables "
+          "(before catalogue migration 0012) and on the case row (now).\n")
+    print("| filter | links (EXISTS) | case row (facets) | ratio |")
+    print("|---|---|---|---|")
+    for label, old_ms, new_ms in baselines:
+        ratio = f"{old_ms / new_ms:.1f}x" if new_ms else "no query"
+        print(f"| {label} | {old_ms:.2f} | {new_ms:.2f} | {ratio} |")
+    print()
     print(f"\nRead API over HTTP: gunicorn ({args.workers} sync workers) on 127.0.0.1, wrk with keep-alive, "
           f"{args.duration} s per row; {n_cases:,} cases, {n_items:,} items, {n_entries:,} custody entries; "
           f"{os.cpu_count()} cores shared with the load generator and PostgreSQL. Times in ms.\n")
