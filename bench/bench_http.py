@@ -38,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -223,15 +224,21 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--keep-alive", "30", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    # Listening is not ready: each worker imports Django after the fork (seconds on a loaded
+    # machine), and a series that started before would time that. Wait for answers, then the
+    # warm-up series (2 x workers clients) reaches every worker before anything is timed.
+    deadline, answers = time.monotonic() + 180, 0
+    while time.monotonic() < deadline and answers < workers:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as response:
+                response.read()
+                answers += 1
         except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start listening within 60 s")
+            time.sleep(0.5)
+    if answers < workers:
+        os.killpg(server.pid, signal.SIGTERM)
+        raise RuntimeError("gunicorn did not answer within 180 s")
+    return server
 
 
 def run_wrk(port: int, paths: list[str], token: str, clients: int, duration: int, workdir: Path) -> dict:
@@ -299,7 +306,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for label, paths in endpoints.items():
-                run_wrk(port, paths, token, 2, 2, Path(tmp))  # warm every worker's connection and statements
+                # Warm every worker's connection and prepared statements (psycopg prepares after 5 runs).
+                run_wrk(port, paths, token, 2 * args.workers, 3, Path(tmp))
                 for clients in args.clients:
                     progress(f"{label}: {clients} clients, {args.duration} s")
                     results[label, clients] = run_wrk(port, paths, token, clients, args.duration, Path(tmp))
