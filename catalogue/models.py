@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from catalogue.facets import CodeSetField
+
 
 class Team(models.Model):
     """A group of investigators; restricted cases are visible to their team only."""
@@ -182,8 +184,14 @@ class Case(models.Model):
     # categories, and the items' extracted text. Searched with LIKE on SQLite and
     # through a stored tsvector + GIN index on PostgreSQL (see catalogue/search.py).
     search_text = models.TextField(blank=True, editable=False)
+    # The codes of its crimes and the countries of its places, for the list's filters: a cache
+    # of the links that only database triggers write (catalogue.facets, migration 0012).
+    category_codes = CodeSetField(default=list, editable=False)
+    countries = CodeSetField(default=list, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[places, categories, perpetrators])
+    # The facets are left out of the history: the m2m history holds the links themselves.
+    history = HistoricalRecords(m2m_fields=[places, categories, perpetrators],
+                                excluded_fields=["category_codes", "countries"])
 
     class Meta:
         ordering = ["-incident_start", "reference"]
