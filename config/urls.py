@@ -14,5 +14,7 @@ urlpatterns = [
     path("admin/second-factor/", second_factor.verify, name="second-factor"),
     path("admin/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),
     path("admin/", admin.site.urls),
+    # POST /i18n/setlang/ (Django's set_language): the language switch in the admin's header.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
 ]

@@ -106,7 +106,7 @@ def test_evidence_content_is_an_attachment_the_browser_may_not_sniff(investigato
 
 
 def test_the_api_docs_and_schema_need_a_login_when_debug_is_off(legal, settings):
-    for path in ("/api/docs/", "/api/schema/", "/api/docs/?script="):
+    for path in ("/api/docs/", "/api/redoc/", "/api/schema/", "/api/docs/?script="):
         assert APIClient().get(path).status_code == 401, path
     signed_in = client_for(legal)
     docs = signed_in.get("/api/docs/")
@@ -114,6 +114,12 @@ def test_the_api_docs_and_schema_need_a_login_when_debug_is_off(legal, settings)
     # Swagger UI from our own static files (drf-spectacular-sidecar), its start-up script a file too.
     body = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/" in body and "cdn" not in body.lower() and "<script>" not in body
+    redoc = signed_in.get("/api/redoc/")
+    assert redoc.status_code == 200
+    # ReDoc likewise, and no font server (drf-spectacular's own template links Google Fonts).
+    body = redoc.content.decode()
+    assert "/static/drf_spectacular_sidecar/redoc/" in body and "<script>" not in body
+    assert "https://" not in body and "http://" not in body
     assert signed_in.get("/api/schema/?format=json").status_code == 200
     settings.DEBUG = True
     assert APIClient().get("/api/schema/?format=json").status_code == 200
