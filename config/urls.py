@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from accounts import second_factor
 from config import health
 
-admin.site.site_header = "Evidence catalogue"
-admin.site.site_title = "Evidence catalogue"
+admin.site.site_header = _("Evidence catalogue")
+admin.site.site_title = _("Evidence catalogue")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
@@ -24,10 +25,10 @@ FILING_FIELDS = ["kind", "title", "file", "source_url", "held_by", "declared_sha
 FLAG_FIELDS = ["graphic_content", "risk_to_person", "risk_note"]
 DESCRIPTION_FIELDS = ["title", "kind", "description", "captured_at", "captured_at_precision", "captured_by",
                       *TIME_FIELDS[2:], *FLAG_FIELDS]
-TIME_HELP = ("ISO 8601, as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or "
-             "2022-03-16T14:05:00+02:00. Give the offset of the local time; a time of day without one is UTC. "
-             "Leave empty if unknown: nothing is then dated.")
-PRECISION_CHOICES = [("", "as typed"), *Precision.choices]
+TIME_HELP = _("ISO 8601, as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or "
+              "2022-03-16T14:05:00+02:00. Give the offset of the local time; a time of day without one is UTC. "
+              "Leave empty if unknown: nothing is then dated.")
+PRECISION_CHOICES = [("", _("as typed")), *Precision.choices]
 
 
 class PartialTimeField(forms.CharField):
@@ -43,26 +44,27 @@ class PartialTimeField(forms.CharField):
         try:
             return parse(text)
         except ValueError as exc:
-            raise ValidationError(f"Not a time this field reads ({exc}). {TIME_HELP}") from exc
+            raise ValidationError(_("Not a time this field reads (%(problem)s). %(help)s")
+                                  % {"problem": exc, "help": TIME_HELP}) from exc
 
 
 def _precision_field() -> forms.ChoiceField:
     return forms.ChoiceField(
         choices=PRECISION_CHOICES, required=False,
-        help_text="Only to make the typed time coarser (a full time known only to the day: choose day).",
+        help_text=_("Only to make the typed time coarser (a full time known only to the day: choose day)."),
     )
 
 
 class ItemTimesMixin(forms.Form):
     """Each time typed as far as known, and its precision: what was typed, or coarser if said so."""
 
-    captured_at = PartialTimeField(label="Captured at")
+    captured_at = PartialTimeField(label=_("Captured at"))
     captured_at_precision = _precision_field()
-    published_at = PartialTimeField(label="Published at")
+    published_at = PartialTimeField(label=_("Published at"))
     published_at_precision = _precision_field()
-    uploaded_at = PartialTimeField(label="Uploaded to the platform at")
+    uploaded_at = PartialTimeField(label=_("Uploaded to the platform at"))
     uploaded_at_precision = _precision_field()
-    acquired_at = PartialTimeField(label="Acquired (this copy) at")
+    acquired_at = PartialTimeField(label=_("Acquired (this copy) at"))
     acquired_at_precision = _precision_field()
 
     def __init__(self, *args, **kwargs):
@@ -84,7 +86,8 @@ class ItemTimesMixin(forms.Form):
             cleaned[name] = value  # the model field takes the datetime, whatever is refused below
             said = cleaned.get(key) or None
             if value is not None and said and ORDER.index(said) > ORDER.index(typed):
-                self.add_error(key, f"The time typed is known only to the {typed}; it cannot be more precise.")
+                self.add_error(key, _("The time typed is known only to the %(precision)s; it cannot be more precise.")
+                               % {"precision": Precision(typed).label.lower()})
                 continue
             try:
                 cleaned[name], cleaned[key] = normalise(value, said or typed)
@@ -98,13 +101,13 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
 
     file = forms.FileField(
         required=False,
-        help_text="The original file. Its digests are computed on arrival; it is never altered.",
+        help_text=_("The original file. Its digests are computed on arrival; it is never altered."),
     )
 
     # Declared so that an address typed without a scheme is read as https (Django 6's default).
     source_url = forms.URLField(
         required=False, max_length=2000, assume_scheme="https",
-        help_text="Or: the address of online media for the system to archive.",
+        help_text=_("Or: the address of online media for the system to archive."),
     )
 
     class Meta:
@@ -128,8 +131,8 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
     def clean_source_url(self) -> str:
         value = self.cleaned_data.get("source_url") or ""
         if url_has_credentials(value):
-            raise ValidationError("The URL carries a user name or password (user:pass@host): give the address "
-                                  "without them. Media behind a login is filed as an upload or a reference.")
+            raise ValidationError(_("The URL carries a user name or password (user:pass@host): give the address "
+                                  "without them. Media behind a login is filed as an upload or a reference."))
         return value
 
     def clean_declared_sha256(self) -> str:
