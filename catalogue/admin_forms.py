@@ -89,7 +89,8 @@ class CaseAdminForm(forms.ModelForm):
         model = Case
         fields = "__all__"
         help_texts = {
-            "reference": "Leave blank to get the next free reference (e.g. UA-2022-0007). It cannot be changed later.",
+            "reference": _("Leave blank to get the next free reference (e.g. UA-2022-0007). It cannot be changed "
+                           "later."),
         }
 
     def __init__(self, *args, **kwargs):

@@ -114,8 +114,8 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
         model = EvidenceItem
         fields = FILING_FIELDS
         help_texts = {
-            "held_by": "Or: who holds the original, when the media is not handed over (a reference).",
-            "declared_sha256": "Optional: the SHA-256 the submitter says their copy has (64 hex characters).",
+            "held_by": _("Or: who holds the original, when the media is not handed over (a reference)."),
+            "declared_sha256": _("Optional: the SHA-256 the submitter says their copy has (64 hex characters)."),
         }
 
     def clean_file(self):
@@ -123,8 +123,9 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
         limit = settings.EVIDENCE_MAX_UPLOAD_SIZE
         if upload is not None and upload.size > limit:
             raise ValidationError(
-                f"The file is {upload.size} bytes ({filesizeformat(upload.size)}); "
-                f"the limit is {limit} bytes ({filesizeformat(limit)})."
+                _("The file is %(size)s bytes (%(size_readable)s); the limit is %(limit)s bytes (%(limit_readable)s).")
+                % {"size": upload.size, "size_readable": filesizeformat(upload.size),
+                   "limit": limit, "limit_readable": filesizeformat(limit)}
             )
         return upload
 
@@ -149,7 +150,7 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
         has_any = cleaned.get("file") or cleaned.get("source_url") or cleaned.get("held_by")
         # A field with its own error was given; don't also ask for it.
         if not has_any and not ({"file", "source_url", "held_by"} & set(self.errors)):
-            self.add_error("file", "Attach a file, give a source URL, or say who holds the original (a reference).")
+            self.add_error("file", _("Attach a file, give a source URL, or say who holds the original (a reference)."))
         return cleaned
 
 
