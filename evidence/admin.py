@@ -277,7 +277,7 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
                                   messages.SUCCESS)
             else:
                 self.message_user(
-                    request, _("%(exhibit)s: custody chain broken at entry %(seq)s: %(problem)s.")
+                    request, _("%(exhibit)s: custody chain broken at seq %(seq)s: %(problem)s.")
                     % {"exhibit": item.exhibit, "seq": report.broken_seq, "problem": report.problem},
                     messages.ERROR,
                 )

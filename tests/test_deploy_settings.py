@@ -24,7 +24,9 @@ from tests.factories import CaseFactory
 ROOT = Path(__file__).resolve().parent.parent
 # Test runs set these to suit the test client; production leaves them to the settings' defaults.
 UNSET = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-         "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SQLITE_TEST_NAME")
+         "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SQLITE_TEST_NAME",
+         # Set by tests/browser/conftest.py for Playwright's thread; check --deploy rightly refuses it.
+         "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 @pytest.fixture(autouse=True)
