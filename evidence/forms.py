@@ -48,9 +48,9 @@ class PartialTimeField(forms.CharField):
                                   % {"problem": exc, "help": TIME_HELP}) from exc
 
 
-def _precision_field() -> forms.ChoiceField:
+def _precision_field(label) -> forms.ChoiceField:
     return forms.ChoiceField(
-        choices=PRECISION_CHOICES, required=False,
+        choices=PRECISION_CHOICES, required=False, label=label,
         help_text=_("Only to make the typed time coarser (a full time known only to the day: choose day)."),
     )
 
@@ -59,13 +59,13 @@ class ItemTimesMixin(forms.Form):
     """Each time typed as far as known, and its precision: what was typed, or coarser if said so."""
 
     captured_at = PartialTimeField(label=_("Captured at"))
-    captured_at_precision = _precision_field()
+    captured_at_precision = _precision_field(_("Capture time: precision"))
     published_at = PartialTimeField(label=_("Published at"))
-    published_at_precision = _precision_field()
+    published_at_precision = _precision_field(_("Publication time: precision"))
     uploaded_at = PartialTimeField(label=_("Uploaded to the platform at"))
-    uploaded_at_precision = _precision_field()
+    uploaded_at_precision = _precision_field(_("Upload time: precision"))
     acquired_at = PartialTimeField(label=_("Acquired (this copy) at"))
-    acquired_at_precision = _precision_field()
+    acquired_at_precision = _precision_field(_("Acquisition time: precision"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -100,13 +100,13 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
     """A new item: an upload, a URL for the pipeline to fetch, or a reference to media held elsewhere."""
 
     file = forms.FileField(
-        required=False,
+        required=False, label=_("File"),
         help_text=_("The original file. Its digests are computed on arrival; it is never altered."),
     )
 
     # Declared so that an address typed without a scheme is read as https (Django 6's default).
     source_url = forms.URLField(
-        required=False, max_length=2000, assume_scheme="https",
+        required=False, max_length=2000, assume_scheme="https", label=_("Source URL"),
         help_text=_("Or: the address of online media for the system to archive."),
     )
 
