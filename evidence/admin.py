@@ -158,11 +158,11 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
             return [(None, {"fields": ["case", *FILING_FIELDS]})]
         return [
             (None, {"fields": DESCRIPTION_FIELDS}),
-            ("Filing", {"fields": FILING_RECORD}),
-            ("Integrity (set by the pipeline)", {"fields": INTEGRITY}),
-            ("Derivation (set at filing, never changed)", {"fields": DERIVATION}),
-            ("Verification (Berkeley Protocol: two people sign off)", {"fields": ["verification_record"]}),
-            ("Custody log", {"fields": ["custody_log"]}),
+            (_("Filing"), {"fields": FILING_RECORD}),
+            (_("Integrity (set by the pipeline)"), {"fields": INTEGRITY}),
+            (_("Derivation (set at filing, never changed)"), {"fields": DERIVATION}),
+            (_("Verification (Berkeley Protocol: two people sign off)"), {"fields": ["verification_record"]}),
+            (_("Custody log"), {"fields": ["custody_log"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):

@@ -39,6 +39,16 @@ def test_a_ukrainian_browser_gets_the_admin_in_ukrainian(page, live_server, team
     assert page.locator("input[name=_save]").get_attribute("value") == "Зберегти"  # Django's own button
     keep_screenshot(page, "languages-uk-case-page")
 
+    item = factories.sealed_item(actor=investigator, case=case, title="Фото з Харкова", kind="image",
+                                 filename="photo.jpg")
+    page.goto(admin_url(live_server, f"evidence/evidenceitem/{item.pk}/change/"))
+    exhibit = page.locator("#content").inner_text()
+    assert "Змінити: доказ" in exhibit  # Django's title, our model's name
+    assert "Опечатано" in exhibit  # the item's state
+    assert "Зображення" in exhibit  # its kind
+    assert "Журнал ланцюга зберігання" in exhibit  # a fieldset of ours
+    keep_screenshot(page, "languages-uk-item-page")
+
 
 def test_the_switch_moves_to_russian_and_back_to_english(page, live_server, team):
     investigator = staff("investigator", team=team)
