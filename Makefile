@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test test-fast migrate seed demo-users worker beat sign-head bench lint clean
+.PHONY: install run test test-fast migrate seed demo-users worker beat sign-head bench lint messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,19 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check .
+
+# Languages (README: Languages). Re-extract the project's own strings into locale/<lang>/LC_MESSAGES/django.po
+# (new ones arrive untranslated, changed ones fuzzy), then compile the .mo files, which are committed so that
+# `make run` needs no gettext. Translate the new entries, run it again, and commit both files.
+# Needs GNU gettext (apt-get install gettext).
+LANGUAGES_TRANSLATED := uk ru
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=tests --ignore=bench --ignore=node_modules
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages $(addprefix -l ,$(LANGUAGES_TRANSLATED)) $(MESSAGES_IGNORE) \
+		--no-obsolete --add-location=file
+	DEBUG=1 $(BIN)/python manage.py compilemessages $(addprefix -l ,$(LANGUAGES_TRANSLATED)) $(MESSAGES_IGNORE)
+	@for lang in $(LANGUAGES_TRANSLATED); do \
+		printf '%s: ' $$lang; msgfmt --statistics -o /dev/null locale/$$lang/LC_MESSAGES/django.po; done
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var

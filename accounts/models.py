@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiToken(models.Model):
@@ -13,20 +14,21 @@ class ApiToken(models.Model):
     matches; see accounts.tokens.password_stamp).
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(max_length=100, verbose_name=_("name"))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False, verbose_name=_("key hash"))
     # The key's first characters, so its owner can tell which token is which.
-    prefix = models.CharField(max_length=8, editable=False)
-    password_stamp = models.CharField(max_length=64, editable=False)
-    created = models.DateTimeField(default=timezone.now, editable=False)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(max_length=8, editable=False, verbose_name=_("prefix"))
+    password_stamp = models.CharField(max_length=64, editable=False, verbose_name=_("password stamp"))
+    created = models.DateTimeField(default=timezone.now, editable=False, verbose_name=_("created"))
+    expires_at = models.DateTimeField(verbose_name=_("expires at"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("revoked at"))
 
     class Meta:
+        verbose_name_plural = _("API tokens")
         ordering = ["-created"]
         indexes = [models.Index(fields=["user", "expires_at"])]
-        verbose_name = "API token"
+        verbose_name = _("API token")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

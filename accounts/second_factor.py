@@ -23,6 +23,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
@@ -67,7 +68,7 @@ def _confirmed_device(user) -> TOTPDevice | None:
 
 
 class CodeForm(forms.Form):
-    code = forms.CharField(label="Code from your authenticator app", max_length=8,
+    code = forms.CharField(label=_("Code from your authenticator app"), max_length=8,
                            widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
                                                          "autofocus": True}))
 
@@ -102,14 +103,14 @@ def verify(request):
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # verify_is_allowed/verify_token apply django-otp's growing delay after each wrong code.
-        allowed, _ = device.verify_is_allowed()
+        allowed, _details = device.verify_is_allowed()
         if allowed and device.verify_token(form.cleaned_data["code"].strip()):
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request))
         form.add_error("code", "That code is wrong or has been used; wait for the next one."
                        if allowed else "Too many wrong codes; wait a little and try again.")
     return render(request, "accounts/second_factor.html",
-                  _context(request, form=form, title="Second factor"))
+                  _context(request, form=form, title=_("Second factor")))
 
 
 @never_cache
@@ -132,4 +133,4 @@ def enrol(request):
     uri = device.config_url
     qr = mark_safe(segno.make(uri, error="m").svg_inline(scale=4, dark="#000", light="#fff"))
     return render(request, "accounts/second_factor_enrol.html",
-                  _context(request, form=form, title="Set up your second factor", otpauth_uri=uri, qr_svg=qr))
+                  _context(request, form=form, title=_("Set up your second factor"), otpauth_uri=uri, qr_svg=qr))

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.client_address import client_address
@@ -172,8 +173,8 @@ class CaseSourceInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.Ta
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "reliability", "credibility", "statement", "reported_on"]
-    verbose_name = "source (Admiralty grading)"
-    verbose_name_plural = "sources (Admiralty grading: reliability A–F, credibility 1–6)"
+    verbose_name = _("source (Admiralty grading)")
+    verbose_name_plural = _("sources (Admiralty grading: reliability A–F, credibility 1–6)")
 
 
 class VictimCountInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.TabularInline):
@@ -181,7 +182,7 @@ class VictimCountInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.T
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["category", "count", "source", "as_of", "note"]
-    verbose_name_plural = "victim figures"
+    verbose_name_plural = _("victim figures")
 
 
 def can_set_status(user) -> bool:
@@ -199,9 +200,9 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     inlines = [CaseSourceInline, VictimCountInline]
     fieldsets = [
         (None, {"fields": ["reference", "title", "summary", "status"]}),
-        ("When", {"fields": [("incident_start", "incident_end", "date_precision")]}),
-        ("Where, what and who", {"fields": ["places", "categories", "perpetrators"]}),
-        ("Access", {"fields": ["sensitivity", "team", "created_by", "created_at", "updated_at"]}),
+        (_("When"), {"fields": [("incident_start", "incident_end", "date_precision")]}),
+        (_("Where, what and who"), {"fields": ["places", "categories", "perpetrators"]}),
+        (_("Access"), {"fields": ["sensitivity", "team", "created_by", "created_at", "updated_at"]}),
     ]
     DESCRIPTIVE = ["title", "summary", "incident_start", "incident_end", "date_precision", "sensitivity",
                    "places", "categories", "perpetrators"]
@@ -224,8 +225,8 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None or not (request.user.is_superuser or user_has_role(request.user, INVESTIGATOR)):
             return fieldsets
-        access = dict(fieldsets)["Access"]
-        return [*fieldsets[:-1], ("Access", {**access, "fields": [*access["fields"], "change_reason"],
+        title, access = fieldsets[-1]  # "Access" (by place: its title is translated)
+        return [*fieldsets[:-1], (title, {**access, "fields": [*access["fields"], "change_reason"],
                                              "description": case_changes.REVIEW_NOTE})]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -234,8 +235,8 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
             form.base_fields.pop("change_reason", None)  # a declared field: only where it is asked for
         if obj is not None and "team" in form.base_fields:
             form.base_fields["team"].required = False  # left blank: the owning team stays
-            form.base_fields["team"].help_text = ("Another team is a request, which takes effect when another "
-                                                  "reviewer approves it.")
+            form.base_fields["team"].help_text = _("Another team is a request, which takes effect when another "
+                                                    "reviewer approves it.")
         return form
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -308,8 +309,9 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
                                            for k, v in exc.message_dict.items()}) from exc
                 except case_changes.StateConflict as exc:
                     raise ValidationError({"change_reason": str(exc)}) from exc
-                messages.warning(request, f"{change.describe().capitalize()}: asked for as change request "
-                                          f"{change.pk}. It takes effect once another reviewer approves it.")
+                messages.warning(request, _("%(change)s: asked for as change request %(number)s. It takes effect once "
+                                            "another reviewer approves it.")
+                                 % {"change": change.describe().capitalize(), "number": change.pk})
             if new_status:
                 try:
                     services.case_set_status(actor=request.user, case=obj, status=new_status)
@@ -355,7 +357,7 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST":
-            raise PermissionDenied("Reverting a case to an earlier version is not allowed.")
+            raise PermissionDenied(_("Reverting a case to an earlier version is not allowed."))
         if self.get_object(request, unquote(object_id)) is None:
             raise Http404("No such case.")
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -384,7 +386,7 @@ class AccessLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
-    @admin.display(description="case", ordering="case__reference")
+    @admin.display(description=_("case"), ordering="case__reference")
     def case_reference(self, obj):
         return obj.case.reference  # the title too would push the other columns off the side
 
@@ -393,9 +395,9 @@ class ProtectedPersonAddForm(forms.ModelForm):
     """What an investigator types is encrypted by the service; only the pseudonym stays readable."""
 
     name = forms.CharField(max_length=200)
-    contact = forms.CharField(max_length=300, required=False, help_text="How to reach the person safely.")
+    contact = forms.CharField(max_length=300, required=False, help_text=_("How to reach the person safely."))
     details = forms.CharField(widget=forms.Textarea, required=False,
-                              help_text="Anything else that identifies the person. Stored encrypted.")
+                              help_text=_("Anything else that identifies the person. Stored encrypted."))
 
     class Meta:
         model = ProtectedPerson
@@ -404,8 +406,8 @@ class ProtectedPersonAddForm(forms.ModelForm):
 
 class ProtectedPersonRevealForm(forms.ModelForm):
     reveal_reason = forms.CharField(
-        max_length=500, required=False, label="Reason to reveal the identity",
-        help_text="Needs the 'reveal_identity' permission. The reason is written to the access log.",
+        max_length=500, required=False, label=_("Reason to reveal the identity"),
+        help_text=_("Needs the 'reveal_identity' permission. The reason is written to the access log."),
     )
 
     class Meta:
@@ -441,7 +443,7 @@ def can_record_consent(user) -> bool:
 
 class ConsentRecordForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(choices=ConsentScope.choices, widget=forms.CheckboxSelectMultiple,
-                                       help_text="What the person agreed to.")
+                                       help_text=_("What the person agreed to."))
 
     class Meta:
         model = ConsentRecord
@@ -451,7 +453,7 @@ class ConsentRecordForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["obtained_by"].required = False
-        self.fields["obtained_by"].help_text = "Left empty: you."
+        self.fields["obtained_by"].help_text = _("Left empty: you.")
 
 
 class ConsentRecordInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, admin.StackedInline):
@@ -463,7 +465,7 @@ class ConsentRecordInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, admin.S
     can_delete = False
     raw_id_fields = ["obtained_by"]
     readonly_fields = ["recorded_by", "recorded_at", "withdrawn"]
-    verbose_name_plural = "consent records (kept as given; record a withdrawal below)"
+    verbose_name_plural = _("consent records (kept as given; record a withdrawal below)")
 
     def get_fields(self, request, obj=None):
         return [*ConsentRecordForm.Meta.fields, *self.readonly_fields]
@@ -471,10 +473,10 @@ class ConsentRecordInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, admin.S
     def has_add_permission(self, request, obj=None):
         return can_record_consent(request.user)
 
-    @admin.display(description="withdrawn")
+    @admin.display(description=_("withdrawn"))
     def withdrawn(self, obj):
         withdrawal = getattr(obj, "withdrawal", None) if obj is not None and obj.pk else None
-        return f"on {withdrawal.withdrawn_on}" if withdrawal else "no"
+        return _("on %(date)s") % {"date": withdrawal.withdrawn_on} if withdrawal else _("no")
 
 
 class ConsentWithdrawalInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, admin.TabularInline):
@@ -486,7 +488,7 @@ class ConsentWithdrawalInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, adm
     readonly_fields = ["recorded_by", "recorded_at"]
     extra = 0
     can_delete = False
-    verbose_name_plural = "consent withdrawals"
+    verbose_name_plural = _("consent withdrawals")
 
     def get_formset(self, request, obj=None, **kwargs):
         request._consent_person = obj
@@ -569,7 +571,8 @@ class ProtectedPersonAdmin(UntouchedInlinesMixin, ServiceRefusalMixin, admin.Mod
                     remote_addr=client_address(request),
                 )
                 shown = "; ".join(f"{k}: {v}" for k, v in identity.items())
-                messages.warning(request, f"{obj.pseudonym} is {shown}. This reveal has been logged.")
+                messages.warning(request, _("%(pseudonym)s is %(identity)s. This reveal has been logged.")
+                                 % {"pseudonym": obj.pseudonym, "identity": shown})
         except (ValidationError, PermissionDenied) as exc:
             raise ServiceRefusal(exc) from exc
 
@@ -615,38 +618,41 @@ class CaseChangeRequestAdmin(admin.ModelAdmin):
             actions.pop("reject_selected", None)
         return actions
 
-    @admin.display(description="case", ordering="case__reference")
+    @admin.display(description=_("case"), ordering="case__reference")
     def case_reference(self, obj):
         return obj.case.reference  # the title too would push the other columns off the side
 
-    @admin.display(description="asked by", ordering="requested_at")
+    @admin.display(description=_("asked by"), ordering="requested_at")
     def asked(self, obj):
         return f"{obj.requested_by}, {date_format(localtime(obj.requested_at), 'SHORT_DATETIME_FORMAT')}"
 
-    @admin.display(description="decided by", ordering="decided_at")
+    @admin.display(description=_("decided by"), ordering="decided_at")
     def decided(self, obj):
         if obj.decided_by_id is None:
             return "-"
         return f"{obj.decided_by}, {date_format(localtime(obj.decided_at), 'SHORT_DATETIME_FORMAT')}"
 
-    @admin.display(description="change")
+    @admin.display(description=_("change"))
     def describe(self, obj):
         return obj.describe()
 
-    def _decide(self, request, queryset, decide, verb: str) -> None:
+    def _decide(self, request, queryset, decide, verb) -> None:
         for change in queryset.select_related("case", "requested_by"):
             try:
                 decide(actor=request.user, request=change)
             except (ValidationError, PermissionDenied, case_changes.StateConflict) as exc:
                 text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-                messages.error(request, f"Change request {change.pk} ({change.case.reference}): {text}")
+                messages.error(request, _("Change request %(number)s (%(case)s): %(problem)s")
+                               % {"number": change.pk, "case": change.case.reference, "problem": text})
             else:
-                messages.success(request, f"Change request {change.pk} ({change.case.reference}) {verb}.")
+                messages.success(request, verb % {"number": change.pk, "case": change.case.reference})
 
-    @admin.action(description="Approve the selected changes (never your own request)")
+    @admin.action(description=_("Approve the selected changes (never your own request)"))
     def approve_selected(self, request, queryset):
-        self._decide(request, queryset, case_changes.case_change_approve, "approved and applied")
+        self._decide(request, queryset, case_changes.case_change_approve,
+                     _("Change request %(number)s (%(case)s) approved and applied."))
 
-    @admin.action(description="Reject the selected changes")
+    @admin.action(description=_("Reject the selected changes"))
     def reject_selected(self, request, queryset):
-        self._decide(request, queryset, case_changes.case_change_reject, "rejected")
+        self._decide(request, queryset, case_changes.case_change_reject,
+                     _("Change request %(number)s (%(case)s) rejected."))

@@ -8,6 +8,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, CrimeCategory, Place
 
@@ -35,7 +36,7 @@ class AliasesField(forms.CharField):
                 except json.JSONDecodeError as exc:
                     raise ValidationError(f"The aliases look like JSON but are not valid JSON: {exc.msg}.") from exc
                 if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-                    raise ValidationError("As JSON, the aliases must be a list of strings.")
+                    raise ValidationError(_("As JSON, the aliases must be a list of strings."))
             else:
                 items = re.split(r"[\n,;]", text)
         return list(dict.fromkeys(i.strip() for i in items if i and i.strip()))
@@ -44,8 +45,8 @@ class AliasesField(forms.CharField):
 class PlaceAdminForm(forms.ModelForm):
     aliases = AliasesField(
         required=False,
-        help_text="Other spellings and transliterations (Kiev, Київ, Киев): one per line, comma-separated, "
-                  "or a JSON list.",
+        help_text=_("Other spellings and transliterations (Kiev, Київ, Киев): one per line, comma-separated, "
+                  "or a JSON list."),
     )
 
     class Meta:
@@ -79,16 +80,17 @@ CategoriesField.iterator = _OfferedChoices
 
 class CaseAdminForm(forms.ModelForm):
     change_reason = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Reason for a lower sensitivity or new team",
-        help_text="Needed when you lower the sensitivity or move the case to another team: the reviewer who "
-                  "approves the change reads it, and the record keeps it.",
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reason for a lower sensitivity or new team"),
+        help_text=_("Needed when you lower the sensitivity or move the case to another team: the reviewer who "
+                  "approves the change reads it, and the record keeps it."),
     )
 
     class Meta:
         model = Case
         fields = "__all__"
         help_texts = {
-            "reference": "Leave blank to get the next free reference (e.g. UA-2022-0007). It cannot be changed later.",
+            "reference": _("Leave blank to get the next free reference (e.g. UA-2022-0007). It cannot be changed "
+                           "later."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -100,7 +102,7 @@ class CaseAdminForm(forms.ModelForm):
             held = Q(pk__in=self.instance.categories.values("pk")) if self.instance.pk else Q()
             categories.offer(categories.queryset.filter(Q(selectable=True) | held))
         if "team" in self.fields and not self.fields["team"].queryset.exists():
-            self.fields["team"].help_text = "You belong to no team: ask an administrator to add you to one."
+            self.fields["team"].help_text = _("You belong to no team: ask an administrator to add you to one.")
 
     def clean_reference(self) -> str:
         return (self.cleaned_data.get("reference") or "").strip().upper()

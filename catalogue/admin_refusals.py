@@ -17,8 +17,9 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-NOTHING_SAVED = "Nothing was saved."
+NOTHING_SAVED = _("Nothing was saved.")
 
 
 class ServiceRefusal(Exception):
@@ -100,7 +101,7 @@ class ServiceRefusalMixin:
                 add_service_errors(form, refusal.error)
             else:
                 # Always leave the main form invalid, so the re-run cannot save.
-                form.add_error(None, f"{NOTHING_SAVED} See the errors below.")
+                form.add_error(None, _("Nothing was saved. See the errors below."))
 
         return type(form_class.__name__, (form_class,), {"_post_clean": _post_clean})
 

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from catalogue.facets import CodeSetField
@@ -14,9 +15,13 @@ from catalogue.facets import CodeSetField
 class Team(models.Model):
     """A group of investigators; restricted cases are visible to their team only."""
 
-    name = models.CharField(max_length=120, unique=True)
-    slug = models.SlugField(max_length=60, unique=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    name = models.CharField(max_length=120, unique=True, verbose_name=_("name"))
+    slug = models.SlugField(max_length=60, unique=True, verbose_name=_("slug"))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True, verbose_name=_("members"))
+
+    class Meta:
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
 
     def __str__(self) -> str:
         return self.name
@@ -24,32 +29,37 @@ class Team(models.Model):
 
 class Place(models.Model):
     class Precision(models.TextChoices):
-        EXACT = "exact", "Exact point"
-        SETTLEMENT = "settlement", "Settlement"
-        DISTRICT = "district", "District"
-        REGION = "region", "Region"
-        COUNTRY = "country", "Country"
+        EXACT = "exact", _("Exact point")
+        SETTLEMENT = "settlement", _("Settlement")
+        DISTRICT = "district", _("District")
+        REGION = "region", _("Region")
+        COUNTRY = "country", _("Country")
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
     # Transliterations and other spellings (Kiev, Київ, Киев): searched alongside the name.
-    aliases = models.JSONField(default=list, blank=True)
-    admin_area = models.CharField("administrative area", max_length=200, blank=True)
+    aliases = models.JSONField(default=list, blank=True, verbose_name=_("aliases"))
+    admin_area = models.CharField(_("administrative area"), max_length=200, blank=True)
     country = models.CharField(
         max_length=2,
-        help_text="ISO 3166-1 alpha-2 code, e.g. UA.",
-        validators=[RegexValidator(r"^[A-Z]{2}$", "Use the two capital letters of ISO 3166-1.")],
+        help_text=_("ISO 3166-1 alpha-2 code, e.g. UA."),
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use the two capital letters of ISO 3166-1."))],
+        verbose_name=_("country"),
     )
     latitude = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True,
         validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+        verbose_name=_("latitude"),
     )
     longitude = models.DecimalField(
         max_digits=9, decimal_places=6, null=True, blank=True,
         validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+        verbose_name=_("longitude"),
     )
-    precision = models.CharField(max_length=16, choices=Precision.choices, default=Precision.SETTLEMENT)
+    precision = models.CharField(max_length=16, choices=Precision.choices, default=Precision.SETTLEMENT, verbose_name=_("precision"))
 
     class Meta:
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
@@ -71,19 +81,20 @@ class CrimeCategory(models.Model):
     """A crime of the ICC's Elements of Crimes, or a group of them (an article, a provision the
     Elements split into several crimes), loaded from catalogue/rome_statute.py by a migration."""
 
-    code = models.CharField(max_length=20, unique=True)
-    group = models.CharField(max_length=40)
-    name = models.CharField(max_length=300)
-    position = models.PositiveIntegerField(default=0)
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    code = models.CharField(max_length=20, unique=True, verbose_name=_("code"))
+    group = models.CharField(max_length=40, verbose_name=_("group"))
+    name = models.CharField(max_length=300, verbose_name=_("name"))
+    position = models.PositiveIntegerField(default=0, verbose_name=_("position"))
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent"))
     # Cases are qualified with crimes: not with a group, nor with 8(2)(b)(xx), which has no elements.
     # Cases filed before the split keep the group they were given.
-    selectable = models.BooleanField(default=True)
-    note = models.CharField(max_length=300, blank=True)
+    selectable = models.BooleanField(default=True, verbose_name=_("selectable"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("crime category")
         ordering = ["position"]
-        verbose_name_plural = "crime categories"
+        verbose_name_plural = _("crime categories")
 
     def __str__(self) -> str:
         return f"Art. {self.code} — {self.name}"
@@ -93,17 +104,19 @@ class Actor(models.Model):
     """An alleged perpetrator."""
 
     class Kind(models.TextChoices):
-        UNIT = "unit", "Military or police unit"
-        PERSON = "person", "Person"
-        GROUP = "group", "Armed group"
-        STATE = "state", "State or armed forces"
+        UNIT = "unit", _("Military or police unit")
+        PERSON = "person", _("Person")
+        GROUP = "group", _("Armed group")
+        STATE = "state", _("State or armed forces")
 
-    name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    affiliation = models.CharField(max_length=200, blank=True)
-    notes = models.TextField(blank=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    affiliation = models.CharField(max_length=200, blank=True, verbose_name=_("affiliation"))
+    notes = models.TextField(blank=True, verbose_name=_("notes"))
 
     class Meta:
+        verbose_name = _("actor")
+        verbose_name_plural = _("actors")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -114,20 +127,22 @@ class Source(models.Model):
     """Who reported something: graded per claim, on the case link (CaseSource)."""
 
     class Kind(models.TextChoices):
-        GOVERNMENT = "government", "Government"
-        INTELLIGENCE = "intelligence", "Intelligence service"
-        NGO = "ngo", "Non-governmental organisation"
-        MEDIA = "media", "News media"
-        WITNESS = "witness", "Witness"
-        INTERCEPT = "intercept", "Intercept"
-        OPEN_SOURCE = "open_source", "Open source"
-        INTERNATIONAL_ORG = "international_org", "International organisation"
+        GOVERNMENT = "government", _("Government")
+        INTELLIGENCE = "intelligence", _("Intelligence service")
+        NGO = "ngo", _("Non-governmental organisation")
+        MEDIA = "media", _("News media")
+        WITNESS = "witness", _("Witness")
+        INTERCEPT = "intercept", _("Intercept")
+        OPEN_SOURCE = "open_source", _("Open source")
+        INTERNATIONAL_ORG = "international_org", _("International organisation")
 
-    name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    description = models.TextField(blank=True)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    kind = models.CharField(max_length=20, choices=Kind.choices, verbose_name=_("kind"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
 
     class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -136,64 +151,67 @@ class Source(models.Model):
 
 class Case(models.Model):
     class Status(models.TextChoices):
-        REPORTED = "reported", "Reported"
-        UNDER_REVIEW = "under_review", "Under review"
-        VERIFIED = "verified", "Verified"
-        CORROBORATED = "corroborated", "Corroborated"
-        REFERRED = "referred", "Referred"
-        DISPUTED = "disputed", "Disputed"
-        CLOSED = "closed", "Closed"
+        REPORTED = "reported", _("Reported")
+        UNDER_REVIEW = "under_review", _("Under review")
+        VERIFIED = "verified", _("Verified")
+        CORROBORATED = "corroborated", _("Corroborated")
+        REFERRED = "referred", _("Referred")
+        DISPUTED = "disputed", _("Disputed")
+        CLOSED = "closed", _("Closed")
 
     class Sensitivity(models.TextChoices):
-        OPEN = "open", "Open"
-        RESTRICTED = "restricted", "Restricted (own team)"
-        CONFIDENTIAL = "confidential", "Confidential (own team, named roles)"
+        OPEN = "open", _("Open")
+        RESTRICTED = "restricted", _("Restricted (own team)")
+        CONFIDENTIAL = "confidential", _("Confidential (own team, named roles)")
 
     class DatePrecision(models.TextChoices):
         # Incidents are dated, not timed (DateFields): a time of day, where known,
         # belongs to the evidence items' capture times, which have hour and exact.
-        DAY = "day", "Day"
-        MONTH = "month", "Month"
-        YEAR = "year", "Year"
-        APPROXIMATE = "approximate", "Approximate"
-        UNKNOWN = "unknown", "Unknown (no incident date)"
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
+        APPROXIMATE = "approximate", _("Approximate")
+        UNKNOWN = "unknown", _("Unknown (no incident date)")
 
     reference = models.CharField(
         max_length=40, unique=True,
-        validators=[RegexValidator(r"^[A-Z]{2,5}-\d{4}-\d{4,6}$", "Use the form UA-2022-0007.")],
-        help_text="Permanent, human-readable reference, e.g. UA-2022-0007. Cannot be changed.",
+        validators=[RegexValidator(r"^[A-Z]{2,5}-\d{4}-\d{4,6}$", _("Use the form UA-2022-0007."))],
+        help_text=_("Permanent, human-readable reference, e.g. UA-2022-0007. Cannot be changed."),
+        verbose_name=_("reference"),
     )
-    title = models.CharField(max_length=300)
-    summary = models.TextField(blank=True)
-    incident_start = models.DateField(null=True, blank=True)
-    incident_end = models.DateField(null=True, blank=True)
-    date_precision = models.CharField(max_length=16, choices=DatePrecision.choices, default=DatePrecision.DAY)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
-    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.OPEN, db_index=True)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    summary = models.TextField(blank=True, verbose_name=_("summary"))
+    incident_start = models.DateField(null=True, blank=True, verbose_name=_("incident start"))
+    incident_end = models.DateField(null=True, blank=True, verbose_name=_("incident end"))
+    date_precision = models.CharField(max_length=16, choices=DatePrecision.choices, default=DatePrecision.DAY, verbose_name=_("date precision"))
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True, verbose_name=_("status"))
+    sensitivity = models.CharField(max_length=16, choices=Sensitivity.choices, default=Sensitivity.OPEN, db_index=True, verbose_name=_("sensitivity"))
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases", verbose_name=_("team"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
-    places = models.ManyToManyField(Place, related_name="cases", blank=True)
-    categories = models.ManyToManyField(CrimeCategory, related_name="cases", blank=True)
-    perpetrators = models.ManyToManyField(Actor, related_name="cases", blank=True)
-    sources = models.ManyToManyField(Source, through="CaseSource", related_name="cases", blank=True)
+    places = models.ManyToManyField(Place, related_name="cases", blank=True, verbose_name=_("places"))
+    categories = models.ManyToManyField(CrimeCategory, related_name="cases", blank=True, verbose_name=_("categories"))
+    perpetrators = models.ManyToManyField(Actor, related_name="cases", blank=True, verbose_name=_("perpetrators"))
+    sources = models.ManyToManyField(Source, through="CaseSource", related_name="cases", blank=True, verbose_name=_("sources"))
 
     # Denormalised text the search step maintains: title, summary, places with aliases,
     # categories, and the items' extracted text. Searched with LIKE on SQLite and
     # through a stored tsvector + GIN index on PostgreSQL (see catalogue/search.py).
-    search_text = models.TextField(blank=True, editable=False)
+    search_text = models.TextField(blank=True, editable=False, verbose_name=_("search text"))
     # The codes of its crimes and the countries of its places, for the list's filters: a cache
     # of the links that only database triggers write (catalogue.facets, migration 0012).
-    category_codes = CodeSetField(default=list, editable=False)
-    countries = CodeSetField(default=list, editable=False)
+    category_codes = CodeSetField(default=list, editable=False, verbose_name=_("crime codes"))
+    countries = CodeSetField(default=list, editable=False, verbose_name=_("countries"))
 
     # The facets are left out of the history: the m2m history holds the links themselves.
     history = HistoricalRecords(m2m_fields=[places, categories, perpetrators],
                                 excluded_fields=["category_codes", "countries"])
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         ordering = ["-incident_start", "reference"]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="case_title_required"),
@@ -211,42 +229,44 @@ class Case(models.Model):
         from django.core.exceptions import ValidationError
 
         if self.incident_start and self.incident_end and self.incident_end < self.incident_start:
-            raise ValidationError({"incident_end": "The incident cannot end before it starts."})
+            raise ValidationError({"incident_end": _("The incident cannot end before it starts.")})
         if self.incident_start is None and self.incident_end is None:
             # A precision of a date nobody gave would say more than is known.
             self.date_precision = self.DatePrecision.UNKNOWN
         elif self.date_precision == self.DatePrecision.UNKNOWN:
-            raise ValidationError({"date_precision": "A date is given: say how precise it is (day, month, year "
-                                                     "or approximate), or leave the dates empty."})
+            raise ValidationError({"date_precision": _("A date is given: say how precise it is (day, month, year "
+                                                       "or approximate), or leave the dates empty.")})
 
 
 class CaseSource(models.Model):
     """A source's claim about a case, graded on the Admiralty (NATO) system."""
 
     class Reliability(models.TextChoices):
-        A = "A", "A — Completely reliable"
-        B = "B", "B — Usually reliable"
-        C = "C", "C — Fairly reliable"
-        D = "D", "D — Not usually reliable"
-        E = "E", "E — Unreliable"
-        F = "F", "F — Reliability cannot be judged"
+        A = "A", _("A — Completely reliable")
+        B = "B", _("B — Usually reliable")
+        C = "C", _("C — Fairly reliable")
+        D = "D", _("D — Not usually reliable")
+        E = "E", _("E — Unreliable")
+        F = "F", _("F — Reliability cannot be judged")
 
     class Credibility(models.TextChoices):
-        CONFIRMED = "1", "1 — Confirmed by other sources"
-        PROBABLE = "2", "2 — Probably true"
-        POSSIBLE = "3", "3 — Possibly true"
-        DOUBTFUL = "4", "4 — Doubtful"
-        IMPROBABLE = "5", "5 — Improbable"
-        UNKNOWN = "6", "6 — Truth cannot be judged"
+        CONFIRMED = "1", _("1 — Confirmed by other sources")
+        PROBABLE = "2", _("2 — Probably true")
+        POSSIBLE = "3", _("3 — Possibly true")
+        DOUBTFUL = "4", _("4 — Doubtful")
+        IMPROBABLE = "5", _("5 — Improbable")
+        UNKNOWN = "6", _("6 — Truth cannot be judged")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_sources")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="case_links")
-    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
-    credibility = models.CharField(max_length=1, choices=Credibility.choices, default=Credibility.UNKNOWN)
-    statement = models.TextField(blank=True, help_text="What this source claims, in the analyst's words.")
-    reported_on = models.DateField(null=True, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="case_sources", verbose_name=_("case"))
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="case_links", verbose_name=_("source"))
+    reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F, verbose_name=_("reliability"))
+    credibility = models.CharField(max_length=1, choices=Credibility.choices, default=Credibility.UNKNOWN, verbose_name=_("credibility"))
+    statement = models.TextField(blank=True, help_text=_("What this source claims, in the analyst's words."), verbose_name=_("statement"))
+    reported_on = models.DateField(null=True, blank=True, verbose_name=_("reported on"))
 
     class Meta:
+        verbose_name = _("case source")
+        verbose_name_plural = _("case sources")
         ordering = ["id"]  # the order they were added: the API's fast path reads them so too
         constraints = [
             models.UniqueConstraint(fields=["case", "source"], name="case_source_once"),
@@ -266,22 +286,24 @@ class VictimCount(models.Model):
     """A reported figure of victims by category, always with who reported it."""
 
     class Category(models.TextChoices):
-        KILLED = "killed", "Killed"
-        INJURED = "injured", "Injured"
-        CHILDREN_KILLED = "children_killed", "Children killed"
-        CHILDREN_INJURED = "children_injured", "Children injured"
-        DETAINED = "detained", "Detained"
-        DEPORTED = "deported", "Deported or forcibly transferred"
-        MISSING = "missing", "Missing"
+        KILLED = "killed", _("Killed")
+        INJURED = "injured", _("Injured")
+        CHILDREN_KILLED = "children_killed", _("Children killed")
+        CHILDREN_INJURED = "children_injured", _("Children injured")
+        DETAINED = "detained", _("Detained")
+        DEPORTED = "deported", _("Deported or forcibly transferred")
+        MISSING = "missing", _("Missing")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="victim_counts")
-    category = models.CharField(max_length=20, choices=Category.choices)
-    count = models.PositiveIntegerField()
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="victim_counts")
-    as_of = models.DateField(null=True, blank=True)
-    note = models.CharField(max_length=300, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="victim_counts", verbose_name=_("case"))
+    category = models.CharField(max_length=20, choices=Category.choices, verbose_name=_("category"))
+    count = models.PositiveIntegerField(verbose_name=_("count"))
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="victim_counts", verbose_name=_("source"))
+    as_of = models.DateField(null=True, blank=True, verbose_name=_("as of"))
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
 
     class Meta:
+        verbose_name = _("victim count")
+        verbose_name_plural = _("victim counts")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["case", "category", "source", "as_of"], name="victim_count_once"),
@@ -313,21 +335,23 @@ class AccessLog(models.Model):
     are refused here, in the admin and by database triggers.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="access_log")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(db_index=True)
-    via = models.CharField(max_length=20)  # "api", "admin", "service", "command"
-    action = models.CharField(max_length=40, default="read")
-    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="access_log", verbose_name=_("case"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user"))
+    at = models.DateTimeField(db_index=True, verbose_name=_("at"))
+    via = models.CharField(max_length=20, verbose_name=_("via"))  # "api", "admin", "service", "command"
+    action = models.CharField(max_length=40, default="read", verbose_name=_("action"))
+    remote_addr = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("remote addr"))
     # Why, for reads that need a reason (revealing a protected identity).
-    reason = models.CharField(max_length=500, blank=True)
-    seq = models.BigIntegerField(unique=True, editable=False)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    entry_hash = models.CharField(max_length=64, editable=False)
+    reason = models.CharField(max_length=500, blank=True, verbose_name=_("reason"))
+    seq = models.BigIntegerField(unique=True, editable=False, verbose_name=_("seq"))
+    prev_hash = models.CharField(max_length=64, editable=False, verbose_name=_("prev hash"))
+    entry_hash = models.CharField(max_length=64, editable=False, verbose_name=_("entry hash"))
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("access log")
+        verbose_name_plural = _("access logs")
         ordering = ["-at"]
         constraints = [models.CheckConstraint(condition=Q(seq__gte=1), name="access_log_seq_from_one")]
 
@@ -344,9 +368,9 @@ class AccessLog(models.Model):
 class AccessLogState(models.Model):
     """The single row that serialises access-log appends (locked per append): entries and last hash."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    size = models.BigIntegerField(default=0)
-    tip = models.CharField(max_length=64, default="0" * 64)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name=_("ID"))
+    size = models.BigIntegerField(default=0, verbose_name=_("size"))
+    tip = models.CharField(max_length=64, default="0" * 64, verbose_name=_("tip"))
 
 
 class ProtectedPerson(models.Model):
@@ -359,21 +383,22 @@ class ProtectedPerson(models.Model):
     """
 
     class Role(models.TextChoices):
-        VICTIM = "victim", "Victim"
-        WITNESS = "witness", "Witness"
-        SOURCE = "source", "Human source"
+        VICTIM = "victim", _("Victim")
+        WITNESS = "witness", _("Witness")
+        SOURCE = "source", _("Human source")
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="protected_people")
-    pseudonym = models.CharField(max_length=60, unique=True, editable=False)
-    role = models.CharField(max_length=10, choices=Role.choices)
-    identity_ciphertext = models.TextField(editable=False)
-    key_id = models.CharField(max_length=16, editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="protected_people", verbose_name=_("case"))
+    pseudonym = models.CharField(max_length=60, unique=True, editable=False, verbose_name=_("pseudonym"))
+    role = models.CharField(max_length=10, choices=Role.choices, verbose_name=_("role"))
+    identity_ciphertext = models.TextField(editable=False, verbose_name=_("identity ciphertext"))
+    key_id = models.CharField(max_length=16, editable=False, verbose_name=_("key ID"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("protected person")
         ordering = ["case", "pseudonym"]
-        verbose_name_plural = "protected people"
+        verbose_name_plural = _("protected people")
         permissions = [("reveal_identity", "Can reveal the identity behind a pseudonym (logged)")]
 
     def __str__(self) -> str:
@@ -383,10 +408,10 @@ class ProtectedPerson(models.Model):
 class ConsentScope(models.TextChoices):
     """What a protected person agreed their account, image or identity may be used for."""
 
-    DOCUMENTATION = "documentation", "Documentation only"
-    LEGAL_PROCEEDINGS = "legal_proceedings", "Use in legal proceedings"
-    NAMED_RECIPIENTS = "named_recipients", "Sharing with the named recipients"
-    PUBLICATION = "publication", "Publication"
+    DOCUMENTATION = "documentation", _("Documentation only")
+    LEGAL_PROCEEDINGS = "legal_proceedings", _("Use in legal proceedings")
+    NAMED_RECIPIENTS = "named_recipients", _("Sharing with the named recipients")
+    PUBLICATION = "publication", _("Publication")
 
 
 class ConsentRecord(models.Model):
@@ -398,19 +423,21 @@ class ConsentRecord(models.Model):
 
     Scope = ConsentScope
 
-    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="consents")
-    scopes = models.JSONField(default=list, help_text="One or more of: " + ", ".join(ConsentScope.values) + ".")
-    scope_note = models.TextField(blank=True, help_text="Anything the person said about the use, in their terms.")
-    recipients = models.TextField(blank=True, help_text="Who may receive it: named recipients or categories "
-                                                        "(e.g. the ICC Office of the Prosecutor), one a line.")
-    given_on = models.DateField()
-    obtained_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    interpreter = models.CharField(max_length=200, blank=True)
-    interpreter_language = models.CharField(max_length=100, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField()
+    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="consents", verbose_name=_("person"))
+    scopes = models.JSONField(default=list, help_text="One or more of: " + ", ".join(ConsentScope.values) + ".", verbose_name=_("scopes"))
+    scope_note = models.TextField(blank=True, help_text=_("Anything the person said about the use, in their terms."), verbose_name=_("scope note"))
+    recipients = models.TextField(blank=True, help_text=_("Who may receive it: named recipients or categories "
+                                                        "(e.g. the ICC Office of the Prosecutor), one a line."), verbose_name=_("recipients"))
+    given_on = models.DateField(verbose_name=_("given on"))
+    obtained_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("obtained by"))
+    interpreter = models.CharField(max_length=200, blank=True, verbose_name=_("interpreter"))
+    interpreter_language = models.CharField(max_length=100, blank=True, verbose_name=_("interpreter language"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
         ordering = ["person", "given_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(interpreter="") | ~Q(interpreter_language=""),
@@ -428,14 +455,16 @@ class ConsentWithdrawal(models.Model):
     """A protected person withdrew a consent: a record of its own, written once
     (catalogue.services.consent_withdraw); the consent itself is not touched."""
 
-    consent = models.OneToOneField(ConsentRecord, on_delete=models.PROTECT, related_name="withdrawal")
-    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="consent_withdrawals")
-    withdrawn_on = models.DateField()
-    note = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField()
+    consent = models.OneToOneField(ConsentRecord, on_delete=models.PROTECT, related_name="withdrawal", verbose_name=_("consent"))
+    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="consent_withdrawals", verbose_name=_("person"))
+    withdrawn_on = models.DateField(verbose_name=_("withdrawn on"))
+    note = models.TextField(blank=True, verbose_name=_("note"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("consent withdrawal")
+        verbose_name_plural = _("consent withdrawals")
         ordering = ["person", "withdrawn_on", "id"]
 
     def __str__(self) -> str:
@@ -452,26 +481,28 @@ class CaseChangeRequest(models.Model):
     """
 
     class State(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="change_requests")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    requested_at = models.DateTimeField()
-    reason = models.TextField()
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="change_requests", verbose_name=_("case"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(verbose_name=_("requested at"))
+    reason = models.TextField(verbose_name=_("reason"))
     # What the case held when the request was made, and what it asks for (blank/NULL: unchanged).
-    from_sensitivity = models.CharField(max_length=16, choices=Case.Sensitivity.choices)
-    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
-    sensitivity = models.CharField(max_length=16, choices=Case.Sensitivity.choices, blank=True)
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    from_sensitivity = models.CharField(max_length=16, choices=Case.Sensitivity.choices, verbose_name=_("from sensitivity"))
+    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", verbose_name=_("from team"))
+    sensitivity = models.CharField(max_length=16, choices=Case.Sensitivity.choices, blank=True, verbose_name=_("sensitivity"))
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", null=True, blank=True, verbose_name=_("team"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, verbose_name=_("state"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
+                                   null=True, blank=True, verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decision_note = models.TextField(blank=True, verbose_name=_("decision note"))
 
     class Meta:
+        verbose_name = _("case change request")
+        verbose_name_plural = _("case change requests")
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(state__in=["pending", "approved", "rejected"]),

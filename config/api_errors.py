@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core import exceptions as django_exceptions
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -19,25 +20,25 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
+    default_detail = _("The request body is too large.")
     default_code = "too_large"
 
 
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
-    default_detail = "The resource is not in a state that allows this."
+    default_detail = _("The resource is not in a state that allows this.")
     default_code = "conflict"
 
 
 class RangeNotSatisfiable(exceptions.APIException):
     status_code = status.HTTP_416_REQUESTED_RANGE_NOT_SATISFIABLE
-    default_detail = "The requested range is not within the file."
+    default_detail = _("The requested range is not within the file.")
     default_code = "range_not_satisfiable"
 
 
 class ContentUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_detail = "The stored content cannot be read right now."
+    default_detail = _("The stored content cannot be read right now.")
     default_code = "content_unavailable"
 
 
@@ -57,7 +58,7 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, RecursionError):
         # Only a parser can get this deep on our inputs (a body nested past the interpreter's
         # limit); config.api_parsers refuses such bodies first, this covers any other parser.
-        return exceptions.ParseError("The request body is nested too deeply.")
+        return exceptions.ParseError(_("The request body is nested too deeply."))
     if isinstance(exc, UploadTooLarge):
         messages = _django_validation_errors(exc)
         detail = "; ".join(m for ms in messages.values() for m in ms) if isinstance(messages, dict) else "; ".join(messages)

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from accounts import second_factor
 from config import health
 
-admin.site.site_header = "Evidence catalogue"
-admin.site.site_title = "Evidence catalogue"
+admin.site.site_header = _("Evidence catalogue")
+admin.site.site_title = _("Evidence catalogue")
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,5 +15,7 @@ urlpatterns = [
     path("admin/second-factor/", second_factor.verify, name="second-factor"),
     path("admin/second-factor/enrol/", second_factor.enrol, name="second-factor-enrol"),
     path("admin/", admin.site.urls),
+    # POST /i18n/setlang/ (Django's set_language): the language switch in the admin's header.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
 ]

@@ -15,6 +15,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.admin import CaseAdmin, ReadOnlyAdminMixin
 from catalogue.admin_refusals import (
@@ -81,8 +82,8 @@ class EvidenceFilingInline(ServiceRefusalInlineMixin, admin.StackedInline):
     fields = FILING_FIELDS
     extra = 1
     can_delete = False
-    verbose_name = "new evidence item"
-    verbose_name_plural = "file new evidence (an upload, a URL to archive, or who holds the original)"
+    verbose_name = _("new evidence item")
+    verbose_name_plural = _("file new evidence (an upload, a URL to archive, or who holds the original)")
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
@@ -94,7 +95,7 @@ class EvidenceListInline(ReadOnlyAdminMixin, admin.TabularInline):
     readonly_fields = fields
     show_change_link = True
     extra = 0
-    verbose_name_plural = "evidence filed"
+    verbose_name_plural = _("evidence filed")
 
     def get_queryset(self, request):
         return items_visible_to(request.user).order_by("number")
@@ -157,11 +158,11 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
             return [(None, {"fields": ["case", *FILING_FIELDS]})]
         return [
             (None, {"fields": DESCRIPTION_FIELDS}),
-            ("Filing", {"fields": FILING_RECORD}),
-            ("Integrity (set by the pipeline)", {"fields": INTEGRITY}),
-            ("Derivation (set at filing, never changed)", {"fields": DERIVATION}),
-            ("Verification (Berkeley Protocol: two people sign off)", {"fields": ["verification_record"]}),
-            ("Custody log", {"fields": ["custody_log"]}),
+            (_("Filing"), {"fields": FILING_RECORD}),
+            (_("Integrity (set by the pipeline)"), {"fields": INTEGRITY}),
+            (_("Derivation (set at filing, never changed)"), {"fields": DERIVATION}),
+            (_("Verification (Berkeley Protocol: two people sign off)"), {"fields": ["verification_record"]}),
+            (_("Custody log"), {"fields": ["custody_log"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -214,7 +215,7 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
         url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
         return format_html('<a href="{}">{}</a> ({})', url, item.exhibit, item.title)
 
-    @admin.display(description="derived from")
+    @admin.display(description=_("derived from"))
     def derived_from_link(self, obj):
         if obj.derived_from_id is None:
             return "—"
@@ -223,12 +224,12 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
             return "an item you may not see"
         return self._item_link(source)
 
-    @admin.display(description="derivatives")
+    @admin.display(description=_("derivatives"))
     def derivatives_list(self, obj):
         rows = self._visible_to_viewer(obj).filter(derived_from=obj).order_by("exhibit")
         return format_html_join(", ", "{} [{}]", ((self._item_link(d), d.relation) for d in rows)) or "—"
 
-    @admin.display(description="also linked to cases")
+    @admin.display(description=_("also linked to cases"))
     def linked_cases(self, obj):
         # Made through the API (evidence.case_links.item_link_case); shown here only as far as the viewer
         # may see the linked case.
@@ -243,11 +244,11 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
               link.linked_by.get_username(), link.linked_at.date().isoformat()) for link in links),
         ) or "—"
 
-    @admin.display(description="metadata")
+    @admin.display(description=_("metadata"))
     def metadata_json(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.metadata, indent=2, ensure_ascii=False, sort_keys=True))
 
-    @admin.display(description="custody log")
+    @admin.display(description=_("custody log"))
     def custody_log(self, obj):
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
@@ -266,29 +267,33 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
             rows,
         )
 
-    @admin.action(description="Verify custody chains", permissions=["view"])
+    @admin.action(description=_("Verify custody chains"), permissions=["view"])
     def verify_custody_chains(self, request, queryset):
         for item in queryset.select_related(None).only("id", "exhibit").order_by("exhibit"):
             report = verify_chain(item)
             if report.ok:
-                self.message_user(request, f"{item.exhibit}: custody chain intact ({report.length} entries).",
+                self.message_user(request, _("%(exhibit)s: custody chain intact (%(length)s entries).")
+                                  % {"exhibit": item.exhibit, "length": report.length},
                                   messages.SUCCESS)
             else:
                 self.message_user(
-                    request, f"{item.exhibit}: custody chain broken at seq {report.broken_seq}: {report.problem}.",
+                    request, _("%(exhibit)s: custody chain broken at seq %(seq)s: %(problem)s.")
+                    % {"exhibit": item.exhibit, "seq": report.broken_seq, "problem": report.problem},
                     messages.ERROR,
                 )
 
-    @admin.action(description="Retry failed items", permissions=["change"])
+    @admin.action(description=_("Retry failed items"), permissions=["change"])
     def retry_failed_items(self, request, queryset):
         for item in queryset.select_related(None).order_by("exhibit"):
             try:
                 pipeline.retry(actor=request.user, item=item)
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{item.exhibit}: not retried: {' '.join(refusal_messages(exc))}",
+                self.message_user(request, _("%(exhibit)s: not retried: %(reasons)s")
+                                  % {"exhibit": item.exhibit, "reasons": " ".join(refusal_messages(exc))},
                                   messages.WARNING)
             else:
-                self.message_user(request, f"{item.exhibit}: queued again for ingest.", messages.SUCCESS)
+                self.message_user(request, _("%(exhibit)s: queued again for ingest.") % {"exhibit": item.exhibit},
+                                  messages.SUCCESS)
 
 
 @admin.register(CustodyEvent)

@@ -8,6 +8,7 @@ by catalogue.services.consent_in_force, as the export does.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.admin import UntouchedInlinesMixin
 from catalogue.admin_refusals import AddOnlyInlineMixin, ServiceRefusalInlineMixin, save_rows_through
@@ -25,8 +26,8 @@ class ConsentDependencyInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, adm
     readonly_fields = ["consent_for_legal_proceedings", "created_by", "created_at"]
     extra = 0
     can_delete = False
-    verbose_name = "depends on the consent of"
-    verbose_name_plural = "depends on the consent of (not exported unless their consent to legal use is in force)"
+    verbose_name = _("depends on the consent of")
+    verbose_name_plural = _("depends on the consent of (not exported unless their consent to legal use is in force)")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "person":
@@ -38,7 +39,7 @@ class ConsentDependencyInline(AddOnlyInlineMixin, ServiceRefusalInlineMixin, adm
         return user.is_superuser or user_has_role(user, INVESTIGATOR)
 
 
-    @admin.display(description="consent to use in legal proceedings")
+    @admin.display(description=_("consent to use in legal proceedings"))
     def consent_for_legal_proceedings(self, obj):
         if obj is None or obj.pk is None:
             return "-"

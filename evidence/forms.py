@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
@@ -24,10 +25,10 @@ FILING_FIELDS = ["kind", "title", "file", "source_url", "held_by", "declared_sha
 FLAG_FIELDS = ["graphic_content", "risk_to_person", "risk_note"]
 DESCRIPTION_FIELDS = ["title", "kind", "description", "captured_at", "captured_at_precision", "captured_by",
                       *TIME_FIELDS[2:], *FLAG_FIELDS]
-TIME_HELP = ("ISO 8601, as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or "
-             "2022-03-16T14:05:00+02:00. Give the offset of the local time; a time of day without one is UTC. "
-             "Leave empty if unknown: nothing is then dated.")
-PRECISION_CHOICES = [("", "as typed"), *Precision.choices]
+TIME_HELP = _("ISO 8601, as far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T14+02:00 (to the hour) or "
+              "2022-03-16T14:05:00+02:00. Give the offset of the local time; a time of day without one is UTC. "
+              "Leave empty if unknown: nothing is then dated.")
+PRECISION_CHOICES = [("", _("as typed")), *Precision.choices]
 
 
 class PartialTimeField(forms.CharField):
@@ -43,27 +44,28 @@ class PartialTimeField(forms.CharField):
         try:
             return parse(text)
         except ValueError as exc:
-            raise ValidationError(f"Not a time this field reads ({exc}). {TIME_HELP}") from exc
+            raise ValidationError(_("Not a time this field reads (%(problem)s). %(help)s")
+                                  % {"problem": exc, "help": TIME_HELP}) from exc
 
 
-def _precision_field() -> forms.ChoiceField:
+def _precision_field(label) -> forms.ChoiceField:
     return forms.ChoiceField(
-        choices=PRECISION_CHOICES, required=False,
-        help_text="Only to make the typed time coarser (a full time known only to the day: choose day).",
+        choices=PRECISION_CHOICES, required=False, label=label,
+        help_text=_("Only to make the typed time coarser (a full time known only to the day: choose day)."),
     )
 
 
 class ItemTimesMixin(forms.Form):
     """Each time typed as far as known, and its precision: what was typed, or coarser if said so."""
 
-    captured_at = PartialTimeField(label="Captured at")
-    captured_at_precision = _precision_field()
-    published_at = PartialTimeField(label="Published at")
-    published_at_precision = _precision_field()
-    uploaded_at = PartialTimeField(label="Uploaded to the platform at")
-    uploaded_at_precision = _precision_field()
-    acquired_at = PartialTimeField(label="Acquired (this copy) at")
-    acquired_at_precision = _precision_field()
+    captured_at = PartialTimeField(label=_("Captured at"))
+    captured_at_precision = _precision_field(_("Capture time: precision"))
+    published_at = PartialTimeField(label=_("Published at"))
+    published_at_precision = _precision_field(_("Publication time: precision"))
+    uploaded_at = PartialTimeField(label=_("Uploaded to the platform at"))
+    uploaded_at_precision = _precision_field(_("Upload time: precision"))
+    acquired_at = PartialTimeField(label=_("Acquired (this copy) at"))
+    acquired_at_precision = _precision_field(_("Acquisition time: precision"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -84,7 +86,8 @@ class ItemTimesMixin(forms.Form):
             cleaned[name] = value  # the model field takes the datetime, whatever is refused below
             said = cleaned.get(key) or None
             if value is not None and said and ORDER.index(said) > ORDER.index(typed):
-                self.add_error(key, f"The time typed is known only to the {typed}; it cannot be more precise.")
+                self.add_error(key, _("The time typed is known only to the %(precision)s; it cannot be more precise.")
+                               % {"precision": Precision(typed).label.lower()})
                 continue
             try:
                 cleaned[name], cleaned[key] = normalise(value, said or typed)
@@ -97,22 +100,22 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
     """A new item: an upload, a URL for the pipeline to fetch, or a reference to media held elsewhere."""
 
     file = forms.FileField(
-        required=False,
-        help_text="The original file. Its digests are computed on arrival; it is never altered.",
+        required=False, label=_("File"),
+        help_text=_("The original file. Its digests are computed on arrival; it is never altered."),
     )
 
     # Declared so that an address typed without a scheme is read as https (Django 6's default).
     source_url = forms.URLField(
-        required=False, max_length=2000, assume_scheme="https",
-        help_text="Or: the address of online media for the system to archive.",
+        required=False, max_length=2000, assume_scheme="https", label=_("Source URL"),
+        help_text=_("Or: the address of online media for the system to archive."),
     )
 
     class Meta:
         model = EvidenceItem
         fields = FILING_FIELDS
         help_texts = {
-            "held_by": "Or: who holds the original, when the media is not handed over (a reference).",
-            "declared_sha256": "Optional: the SHA-256 the submitter says their copy has (64 hex characters).",
+            "held_by": _("Or: who holds the original, when the media is not handed over (a reference)."),
+            "declared_sha256": _("Optional: the SHA-256 the submitter says their copy has (64 hex characters)."),
         }
 
     def clean_file(self):
@@ -120,16 +123,17 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
         limit = settings.EVIDENCE_MAX_UPLOAD_SIZE
         if upload is not None and upload.size > limit:
             raise ValidationError(
-                f"The file is {upload.size} bytes ({filesizeformat(upload.size)}); "
-                f"the limit is {limit} bytes ({filesizeformat(limit)})."
+                _("The file is %(size)s bytes (%(size_readable)s); the limit is %(limit)s bytes (%(limit_readable)s).")
+                % {"size": upload.size, "size_readable": filesizeformat(upload.size),
+                   "limit": limit, "limit_readable": filesizeformat(limit)}
             )
         return upload
 
     def clean_source_url(self) -> str:
         value = self.cleaned_data.get("source_url") or ""
         if url_has_credentials(value):
-            raise ValidationError("The URL carries a user name or password (user:pass@host): give the address "
-                                  "without them. Media behind a login is filed as an upload or a reference.")
+            raise ValidationError(_("The URL carries a user name or password (user:pass@host): give the address "
+                                  "without them. Media behind a login is filed as an upload or a reference."))
         return value
 
     def clean_declared_sha256(self) -> str:
@@ -146,7 +150,7 @@ class EvidenceFilingForm(ItemTimesMixin, forms.ModelForm):
         has_any = cleaned.get("file") or cleaned.get("source_url") or cleaned.get("held_by")
         # A field with its own error was given; don't also ask for it.
         if not has_any and not ({"file", "source_url", "held_by"} & set(self.errors)):
-            self.add_error("file", "Attach a file, give a source URL, or say who holds the original (a reference).")
+            self.add_error("file", _("Attach a file, give a source URL, or say who holds the original (a reference)."))
         return cleaned
 
 

@@ -6,117 +6,120 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, Place, ProtectedPerson
 from evidence.times import ITEM_TIMES, Precision
 
 sha256_validator = RegexValidator(
-    r"^[0-9a-f]{64}$", "A SHA-256 digest is 64 hexadecimal characters (0-9, a-f)."
+    r"^[0-9a-f]{64}$", _("A SHA-256 digest is 64 hexadecimal characters (0-9, a-f).")
 )
 
 
 class DerivationRelation(models.TextChoices):
     """What a derived item is of its source."""
 
-    COPY = "copy"
-    EXCERPT = "excerpt"
-    TRANSLATION = "translation"
-    TRANSCRIPT = "transcript"
-    REDACTION = "redaction"
-    ENHANCEMENT = "enhancement"
+    COPY = "copy", _("Copy")
+    EXCERPT = "excerpt", _("Excerpt")
+    TRANSLATION = "translation", _("Translation")
+    TRANSCRIPT = "transcript", _("Transcript")
+    REDACTION = "redaction", _("Redaction")
+    ENHANCEMENT = "enhancement", _("Enhancement")
 
 
 class EvidenceItem(models.Model):
     class Kind(models.TextChoices):
-        VIDEO = "video"
-        AUDIO = "audio"
-        IMAGE = "image"
-        DOCUMENT = "document"
-        TESTIMONY = "testimony"
-        INTERCEPT = "intercept"
-        WEBPAGE = "webpage"
-        DATASET = "dataset"
-        PHYSICAL = "physical"
-        OTHER = "other"
+        VIDEO = "video", _("Video")
+        AUDIO = "audio", _("Audio")
+        IMAGE = "image", _("Image")
+        DOCUMENT = "document", _("Document")
+        TESTIMONY = "testimony", _("Testimony")
+        INTERCEPT = "intercept", _("Intercept")
+        WEBPAGE = "webpage", _("Webpage")
+        DATASET = "dataset", _("Dataset")
+        PHYSICAL = "physical", _("Physical")
+        OTHER = "other", _("Other")
 
     class State(models.TextChoices):
-        RECEIVED = "received", "Received"
-        PROCESSING = "processing", "Processing"
-        SEALED = "sealed", "Sealed"
-        FAILED = "failed", "Failed (can be retried)"
-        QUARANTINED = "quarantined", "Quarantined"
+        RECEIVED = "received", _("Received")
+        PROCESSING = "processing", _("Processing")
+        SEALED = "sealed", _("Sealed")
+        FAILED = "failed", _("Failed (can be retried)")
+        QUARANTINED = "quarantined", _("Quarantined")
         # A record of media held by someone else: nothing to hash or store.
-        REFERENCE = "reference", "Reference (not held)"
+        REFERENCE = "reference", _("Reference (not held)")
 
     Relation = DerivationRelation
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence")
-    number = models.PositiveIntegerField(editable=False)
-    exhibit = models.CharField(max_length=60, unique=True, editable=False)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    title = models.CharField(max_length=300)
-    description = models.TextField(blank=True)
-    source_url = models.URLField(max_length=2000, blank=True)
-    held_by = models.CharField(max_length=200, blank=True, help_text="For references: who holds the original.")
-    original_filename = models.CharField(max_length=255, blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence", verbose_name=_("case"))
+    number = models.PositiveIntegerField(editable=False, verbose_name=_("number"))
+    exhibit = models.CharField(max_length=60, unique=True, editable=False, verbose_name=_("exhibit"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    title = models.CharField(max_length=300, verbose_name=_("title"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    source_url = models.URLField(max_length=2000, blank=True, verbose_name=_("source URL"))
+    held_by = models.CharField(max_length=200, blank=True, help_text=_("For references: who holds the original."), verbose_name=_("held by"))
+    original_filename = models.CharField(max_length=255, blank=True, verbose_name=_("original filename"))
     # Each time has a precision (evidence/times.py): unknown when there is no time,
     # and a time is shown only as far as it is known, so none is ever invented.
-    captured_at = models.DateTimeField(null=True, blank=True)
-    captured_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
-    captured_by = models.CharField(max_length=200, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True, verbose_name=_("captured at"))
+    captured_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN, verbose_name=_("captured at precision"))
+    captured_by = models.CharField(max_length=200, blank=True, verbose_name=_("captured by"))
     # Online media: when the source published it, when it reached the platform it
     # came from, and when we or the submitter acquired this copy; three facts a
     # court may need apart, and none of them is the capture.
-    published_at = models.DateTimeField(null=True, blank=True, help_text="When the source published it.")
-    published_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
-    uploaded_at = models.DateTimeField(null=True, blank=True, help_text="When it was uploaded to the platform it came from.")
-    uploaded_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
-    acquired_at = models.DateTimeField(null=True, blank=True, help_text="When we or the submitter acquired this copy.")
-    acquired_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
-    capture_place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    declared_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator])
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, help_text=_("When the source published it."), verbose_name=_("published at"))
+    published_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN, verbose_name=_("published at precision"))
+    uploaded_at = models.DateTimeField(null=True, blank=True, help_text=_("When it was uploaded to the platform it came from."), verbose_name=_("uploaded at"))
+    uploaded_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN, verbose_name=_("uploaded at precision"))
+    acquired_at = models.DateTimeField(null=True, blank=True, help_text=_("When we or the submitter acquired this copy."), verbose_name=_("acquired at"))
+    acquired_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN, verbose_name=_("acquired at precision"))
+    capture_place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("capture place"))
+    declared_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator], verbose_name=_("declared SHA-256"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     # Where the upload waits until the pipeline has hashed it (a storage name).
-    staged_name = models.CharField(max_length=300, blank=True, editable=False)
+    staged_name = models.CharField(max_length=300, blank=True, editable=False, verbose_name=_("staged name"))
     # Set only by the pipeline.
-    sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    sha512 = models.CharField(max_length=128, blank=True, editable=False)
-    sha1 = models.CharField(max_length=40, blank=True, editable=False)
-    md5 = models.CharField(max_length=32, blank=True, editable=False)
-    size = models.BigIntegerField(null=True, blank=True, editable=False)
-    media_type = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
-    metadata = models.JSONField(default=dict, blank=True, editable=False)
-    extracted_text = models.TextField(blank=True, editable=False)
-    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True, editable=False)
-    error = models.TextField(blank=True, editable=False)
-    sealed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    withdrawn = models.BooleanField(default=False, editable=False)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False, verbose_name=_("SHA-256"))
+    sha512 = models.CharField(max_length=128, blank=True, editable=False, verbose_name=_("SHA-512"))
+    sha1 = models.CharField(max_length=40, blank=True, editable=False, verbose_name=_("SHA-1"))
+    md5 = models.CharField(max_length=32, blank=True, editable=False, verbose_name=_("MD5"))
+    size = models.BigIntegerField(null=True, blank=True, editable=False, verbose_name=_("size"))
+    media_type = models.CharField(max_length=120, blank=True, db_index=True, editable=False, verbose_name=_("media type"))
+    metadata = models.JSONField(default=dict, blank=True, editable=False, verbose_name=_("metadata"))
+    extracted_text = models.TextField(blank=True, editable=False, verbose_name=_("extracted text"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RECEIVED, db_index=True, editable=False, verbose_name=_("state"))
+    error = models.TextField(blank=True, editable=False, verbose_name=_("error"))
+    sealed_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("sealed at"))
+    withdrawn = models.BooleanField(default=False, editable=False, verbose_name=_("withdrawn"))
     # A derivative (a translation, transcript, redacted copy, ...) names its source and the
     # source's SHA-256 as it was when linked, so a court can tell which bytes it was made from.
     # Set only at filing (evidence_register), never changed.
     derived_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="derivatives", editable=False)
-    relation = models.CharField(max_length=16, choices=Relation.choices, blank=True, editable=False)
-    derived_from_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    derivation_method = models.TextField(blank=True, editable=False, help_text="How the derivative was made.")
+                                     related_name="derivatives", editable=False, verbose_name=_("derived from"))
+    relation = models.CharField(max_length=16, choices=Relation.choices, blank=True, editable=False, verbose_name=_("relation"))
+    derived_from_sha256 = models.CharField(max_length=64, blank=True, editable=False, verbose_name=_("derived from SHA-256"))
+    derivation_method = models.TextField(blank=True, editable=False, help_text=_("How the derivative was made."), verbose_name=_("derivation method"))
     derived_by = models.CharField(max_length=200, blank=True, editable=False,
-                                  help_text="Who made the derivative (a person, lab or tool).")
+                                  help_text=_("Who made the derivative (a person, lab or tool)."), verbose_name=_("derived by"))
     # Handling flags, set by people (evidence.services.item_set_flags): who may be shown it, and how.
-    graphic_content = models.BooleanField(default=False, help_text="Shows graphic violence or injury.")
-    risk_to_person = models.BooleanField(default=False, help_text="Disclosing it could put a person at risk.")
-    risk_note = models.TextField(blank=True, help_text="Who is at risk, and from what.")
+    graphic_content = models.BooleanField(default=False, help_text=_("Shows graphic violence or injury."), verbose_name=_("graphic content"))
+    risk_to_person = models.BooleanField(default=False, help_text=_("Disclosing it could put a person at risk."), verbose_name=_("risk to person"))
+    risk_note = models.TextField(blank=True, help_text=_("Who is at risk, and from what."), verbose_name=_("risk note"))
     # Pipeline bookkeeping (evidence/pipeline.py): a worker claims an item by
     # bumping `attempts` and keeps `claimed_at` fresh while it works, so a claim
     # left by a killed worker goes stale and can be retaken; `queued_at` lets the
     # sweeper re-queue work the broker lost without flooding it.
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveIntegerField(default=0, editable=False)
-    queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("claimed at"))
+    attempts = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("attempts"))
+    queued_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("queued at"))
 
     class Meta:
+        verbose_name = _("evidence item")
+        verbose_name_plural = _("evidence items")
         ordering = ["case", "number"]
         constraints = [
             models.UniqueConstraint(fields=["case", "number"], name="evidence_number_per_case"),
@@ -148,14 +151,15 @@ class ItemConsentDependency(models.Model):
     their image, ...): it is not exported unless that person's consent to use in legal
     proceedings is in force (evidence.export.consent_blocked)."""
 
-    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="consent_dependencies")
-    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="dependent_items")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="consent_dependencies", verbose_name=_("item"))
+    person = models.ForeignKey(ProtectedPerson, on_delete=models.PROTECT, related_name="dependent_items", verbose_name=_("person"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("consent dependency")
         ordering = ["item", "person"]
-        verbose_name_plural = "consent dependencies"
+        verbose_name_plural = _("consent dependencies")
         constraints = [models.UniqueConstraint(fields=["item", "person"], name="consent_dependency_once")]
 
     def __str__(self) -> str:
@@ -170,13 +174,15 @@ class CaseEvidenceLink(models.Model):
     can also see the item, find it from there. Written once, with a custody entry.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence_links")
-    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="case_links")
-    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    linked_at = models.DateTimeField()
-    reason = models.TextField()
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="evidence_links", verbose_name=_("case"))
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="case_links", verbose_name=_("item"))
+    linked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("linked by"))
+    linked_at = models.DateTimeField(verbose_name=_("linked at"))
+    reason = models.TextField(verbose_name=_("reason"))
 
     class Meta:
+        verbose_name = _("case evidence link")
+        verbose_name_plural = _("case evidence links")
         ordering = ["item", "case"]
         constraints = [
             models.UniqueConstraint(fields=["case", "item"], name="case_link_once"),
@@ -204,51 +210,53 @@ class CustodyEvent(models.Model):
 
     class Action(models.TextChoices):
         # PREMIS event types (https://id.loc.gov/vocabulary/preservation/eventType).
-        CAPTURE = "capture"
-        TRANSFER = "transfer"
-        ACCESSION = "accession"
-        INGESTION = "ingestion"
-        MESSAGE_DIGEST_CALCULATION = "message_digest_calculation"
-        FIXITY_CHECK = "fixity_check"
-        FORMAT_IDENTIFICATION = "format_identification"
-        METADATA_EXTRACTION = "metadata_extraction"
-        METADATA_MODIFICATION = "metadata_modification"
-        VALIDATION = "validation"
-        REPLICATION = "replication"
-        INDEXING = "indexing"
-        DISSEMINATION = "dissemination"
-        PACKING = "packing"
-        QUARANTINE = "quarantine"
-        DEACCESSION = "deaccession"
+        CAPTURE = "capture", _("Capture")
+        TRANSFER = "transfer", _("Transfer")
+        ACCESSION = "accession", _("Accession")
+        INGESTION = "ingestion", _("Ingestion")
+        MESSAGE_DIGEST_CALCULATION = "message_digest_calculation", _("Message digest calculation")
+        FIXITY_CHECK = "fixity_check", _("Fixity check")
+        FORMAT_IDENTIFICATION = "format_identification", _("Format identification")
+        METADATA_EXTRACTION = "metadata_extraction", _("Metadata extraction")
+        METADATA_MODIFICATION = "metadata_modification", _("Metadata modification")
+        VALIDATION = "validation", _("Validation")
+        REPLICATION = "replication", _("Replication")
+        INDEXING = "indexing", _("Indexing")
+        DISSEMINATION = "dissemination", _("Dissemination")
+        PACKING = "packing", _("Packing")
+        QUARANTINE = "quarantine", _("Quarantine")
+        DEACCESSION = "deaccession", _("Deaccession")
         # Not a PREMIS event type (PREMIS has none for "a new object was made from this
         # one"): written on both items of a derived link (evidence_register).
-        DERIVATION = "derivation"
+        DERIVATION = "derivation", _("Derivation")
 
     class Outcome(models.TextChoices):
-        SUCCESS = "success"
-        FAILURE = "failure"
+        SUCCESS = "success", _("Success")
+        FAILURE = "failure", _("Failure")
 
-    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody")
-    seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=40, choices=Action.choices)
-    outcome = models.CharField(max_length=10, choices=Outcome.choices)
-    actor = models.CharField(max_length=200)  # "user:alice" or "agent:evidence-pipeline/1.0"
-    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody", verbose_name=_("item"))
+    seq = models.PositiveIntegerField(verbose_name=_("seq"))
+    action = models.CharField(max_length=40, choices=Action.choices, verbose_name=_("action"))
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
+    actor = models.CharField(max_length=200, verbose_name=_("actor"))  # "user:alice" or "agent:evidence-pipeline/1.0"
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor user"))
     # Null when nobody said when it happened, or said it only to the hour, day,
     # month or year: `details` then say as much as is known (evidence/times.py).
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    recorded_at = models.DateTimeField()
-    details = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    entry_hash = models.CharField(max_length=64, unique=True)
+    occurred_at = models.DateTimeField(null=True, blank=True, verbose_name=_("occurred at"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
+    details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
+    prev_hash = models.CharField(max_length=64, verbose_name=_("prev hash"))
+    entry_hash = models.CharField(max_length=64, unique=True, verbose_name=_("entry hash"))
     # Position of this entry in the global Merkle log (0-based leaf index). Null
     # while the entry waits for the sequencer (evidence/sequencer.py), which sets
     # it once: the database refuses every other change to the row.
-    log_index = models.BigIntegerField(unique=True, null=True, blank=True)
+    log_index = models.BigIntegerField(unique=True, null=True, blank=True, verbose_name=_("log index"))
 
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("custody event")
+        verbose_name_plural = _("custody events")
         ordering = ["item", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["item", "seq"], name="custody_seq_per_item"),
@@ -276,13 +284,15 @@ class LogNode(models.Model):
     only O(log n) rows (see evidence/ledger.py).
     """
 
-    level = models.PositiveSmallIntegerField()
-    index = models.BigIntegerField()
-    hash = models.BinaryField(max_length=32)
+    level = models.PositiveSmallIntegerField(verbose_name=_("level"))
+    index = models.BigIntegerField(verbose_name=_("index"))
+    hash = models.BinaryField(max_length=32, verbose_name=_("hash"))
 
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("log node")
+        verbose_name_plural = _("log nodes")
         constraints = [models.UniqueConstraint(fields=["level", "index"], name="log_node_once")]
 
 
@@ -290,8 +300,8 @@ class LogState(models.Model):
     """The single row that serialises integration into the Merkle log: only the
     sequencer (evidence/sequencer.py) and the signer lock it, never a writer."""
 
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    size = models.BigIntegerField(default=0)
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, verbose_name=_("ID"))
+    size = models.BigIntegerField(default=0, verbose_name=_("size"))
 
 
 class SequencerLease(models.Model):
@@ -311,15 +321,17 @@ class SequencerLease(models.Model):
 class TreeHead(models.Model):
     """A signed tree head: tree size, root hash and time, signed with Ed25519."""
 
-    tree_size = models.BigIntegerField()
-    root_hash = models.CharField(max_length=64)
-    timestamp = models.DateTimeField()
-    signature = models.TextField()  # base64
-    key_id = models.CharField(max_length=64)  # SHA-256 of the public key (DER)
+    tree_size = models.BigIntegerField(verbose_name=_("tree size"))
+    root_hash = models.CharField(max_length=64, verbose_name=_("root hash"))
+    timestamp = models.DateTimeField(verbose_name=_("timestamp"))
+    signature = models.TextField(verbose_name=_("signature"))  # base64
+    key_id = models.CharField(max_length=64, verbose_name=_("key ID"))  # SHA-256 of the public key (DER)
 
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("tree head")
+        verbose_name_plural = _("tree heads")
         ordering = ["-tree_size", "-timestamp"]
         get_latest_by = "tree_size"
 
@@ -332,15 +344,17 @@ class HeadTimestamp(models.Model):
     of two tokens a reader sees.
     """
 
-    head = models.ForeignKey(TreeHead, on_delete=models.PROTECT, related_name="timestamps")
-    token = models.BinaryField()  # the DER TimeStampResp, as `openssl ts -verify -in` reads it
-    tsa_url = models.CharField(max_length=500)
-    gen_time = models.DateTimeField()  # the TSA's time, from inside the token
-    recorded_at = models.DateTimeField()
+    head = models.ForeignKey(TreeHead, on_delete=models.PROTECT, related_name="timestamps", verbose_name=_("head"))
+    token = models.BinaryField(verbose_name=_("token"))  # the DER TimeStampResp, as `openssl ts -verify -in` reads it
+    tsa_url = models.CharField(max_length=500, verbose_name=_("TSA URL"))
+    gen_time = models.DateTimeField(verbose_name=_("gen time"))  # the TSA's time, from inside the token
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
 
     objects = ImmutableQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("head timestamp")
+        verbose_name_plural = _("head timestamps")
         constraints = [models.UniqueConstraint(fields=["head"], name="one_timestamp_per_head")]
 
 
@@ -348,36 +362,38 @@ class ExportJob(models.Model):
     """A court package being built for one case (BagIt), and where it ended up."""
 
     class State(models.TextChoices):
-        QUEUED = "queued"
-        RUNNING = "running"
-        DONE = "done"
-        FAILED = "failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="exports")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("ID"))
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="exports", verbose_name=_("case"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("requested by"))
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED, verbose_name=_("state"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
     # Storage name of the zipped bag, and its digest so a download can be checked.
-    package_name = models.CharField(max_length=300, blank=True)
-    package_sha256 = models.CharField(max_length=64, blank=True)
-    package_size = models.BigIntegerField(null=True, blank=True)
-    item_count = models.PositiveIntegerField(default=0)
-    tree_size = models.BigIntegerField(null=True, blank=True)
+    package_name = models.CharField(max_length=300, blank=True, verbose_name=_("package name"))
+    package_sha256 = models.CharField(max_length=64, blank=True, verbose_name=_("package SHA-256"))
+    package_size = models.BigIntegerField(null=True, blank=True, verbose_name=_("package size"))
+    item_count = models.PositiveIntegerField(default=0, verbose_name=_("item count"))
+    tree_size = models.BigIntegerField(null=True, blank=True, verbose_name=_("tree size"))
     # Who is building it: a token per claim, refreshed as the build goes on. A
     # claim left stale (its worker died) is taken over (evidence.export.export_run).
-    claim = models.UUIDField(null=True, blank=True, editable=False)
-    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    attempts = models.PositiveIntegerField(default=0, editable=False)
+    claim = models.UUIDField(null=True, blank=True, editable=False, verbose_name=_("claim"))
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False, verbose_name=_("claimed at"))
+    attempts = models.PositiveIntegerField(default=0, editable=False, verbose_name=_("attempts"))
     # The disclosure register: to whom and why (required by export_request; blank only
     # on jobs made before the register existed), and the exhibits the package holds.
-    recipient = models.CharField(max_length=300, blank=True)
-    purpose = models.TextField(blank=True)
-    exhibits = models.JSONField(default=list, blank=True)
+    recipient = models.CharField(max_length=300, blank=True, verbose_name=_("recipient"))
+    purpose = models.TextField(blank=True, verbose_name=_("purpose"))
+    exhibits = models.JSONField(default=list, blank=True, verbose_name=_("exhibits"))
 
     class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
         ordering = ["-created_at"]
 
 
@@ -390,28 +406,29 @@ class ExhibitAnalysis(models.Model):
     class Kind(models.TextChoices):
         # The Protocol's three stages; geolocation and chronolocation are content-analysis methods,
         # kept as kinds of their own so that "was it geolocated?" is a filter, not a text search.
-        SOURCE = "source", "Source analysis"
-        TECHNICAL = "technical", "Technical analysis"
-        CONTENT = "content", "Content analysis"
-        GEOLOCATION = "geolocation", "Content analysis: geolocation"
-        CHRONOLOCATION = "chronolocation", "Content analysis: chronolocation"
+        SOURCE = "source", _("Source analysis")
+        TECHNICAL = "technical", _("Technical analysis")
+        CONTENT = "content", _("Content analysis")
+        GEOLOCATION = "geolocation", _("Content analysis: geolocation")
+        CHRONOLOCATION = "chronolocation", _("Content analysis: chronolocation")
 
     class Confidence(models.TextChoices):
-        LOW = "low"
-        MEDIUM = "medium"
-        HIGH = "high"
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
 
-    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="analyses")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    method = models.TextField(help_text="How the analysis was done (tools, sources consulted, steps).")
-    result = models.TextField(help_text="What it found.")
-    confidence = models.CharField(max_length=8, choices=Confidence.choices)
-    analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    recorded_at = models.DateTimeField()
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="analyses", verbose_name=_("item"))
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("kind"))
+    method = models.TextField(help_text=_("How the analysis was done (tools, sources consulted, steps)."), verbose_name=_("method"))
+    result = models.TextField(help_text=_("What it found."), verbose_name=_("result"))
+    confidence = models.CharField(max_length=8, choices=Confidence.choices, verbose_name=_("confidence"))
+    analyst = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("analyst"))
+    recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
 
     class Meta:
+        verbose_name = _("exhibit analysis")
         ordering = ["item", "recorded_at", "id"]
-        verbose_name_plural = "exhibit analyses"
+        verbose_name_plural = _("exhibit analyses")
         constraints = [
             models.CheckConstraint(condition=~Q(method="") & ~Q(result=""), name="analysis_method_and_result"),
         ]
@@ -426,14 +443,16 @@ class ExhibitSignOff(models.Model):
     One per person and item (the constraint refuses a second even if a service forgot to).
     """
 
-    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="signoffs")
-    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    note = models.TextField()
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="signoffs", verbose_name=_("item"))
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signer"))
+    note = models.TextField(verbose_name=_("note"))
     # The analyses on record when it was signed: what the signer confirmed.
-    analyses = models.JSONField(default=list)
-    signed_at = models.DateTimeField()
+    analyses = models.JSONField(default=list, verbose_name=_("analyses"))
+    signed_at = models.DateTimeField(verbose_name=_("signed at"))
 
     class Meta:
+        verbose_name = _("exhibit sign-off")
+        verbose_name_plural = _("exhibit sign-offs")
         ordering = ["item", "signed_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["item", "signer"], name="signoff_once_per_person"),

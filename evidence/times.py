@@ -16,15 +16,16 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Precision(models.TextChoices):
-    UNKNOWN = "unknown", "Unknown"
-    YEAR = "year", "Year"
-    MONTH = "month", "Month"
-    DAY = "day", "Day"
-    HOUR = "hour", "Hour"
-    EXACT = "exact", "Exact"
+    UNKNOWN = "unknown", _("Unknown")
+    YEAR = "year", _("Year")
+    MONTH = "month", _("Month")
+    DAY = "day", _("Day")
+    HOUR = "hour", _("Hour")
+    EXACT = "exact", _("Exact")
 
 
 # Coarse to fine; an explicit precision may only coarsen what was typed.

@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.admin_refusals import refusal_messages
 from catalogue.case_changes import StateConflict
@@ -32,7 +32,7 @@ from evidence.verification_records import (
     verification_of,
 )
 
-STATUS_LABELS = {UNVERIFIED: "unverified", PARTIAL: "one sign-off", VERIFIED: "verified"}
+STATUS_LABELS = {UNVERIFIED: _("unverified"), PARTIAL: _("one sign-off"), VERIFIED: _("verified")}
 
 
 class AnalysisForm(forms.Form):
@@ -44,11 +44,11 @@ class AnalysisForm(forms.Form):
 
 class SignOffForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=10000,
-                           help_text="What you checked and confirm.")
+                           help_text=_("What you checked and confirm."))
 
 
 class VerificationListFilter(admin.SimpleListFilter):
-    title = "verification"
+    title = _("verification")
     parameter_name = "verification"
 
     def lookups(self, request, model_admin):
@@ -61,11 +61,11 @@ class VerificationListFilter(admin.SimpleListFilter):
 class VerificationAdminMixin:
     """For EvidenceItemAdmin: expects get_queryset to carry `signoff_count` (with_signoff_count)."""
 
-    @admin.display(description="verification", ordering="signoff_count")
+    @admin.display(description=_("verification"), ordering="signoff_count")
     def verification_status(self, obj):
         return STATUS_LABELS[status_for(getattr(obj, "signoff_count", 0))]
 
-    @admin.display(description="verification")
+    @admin.display(description=_("verification"))
     def verification_record(self, obj):
         record = verification_of(obj)
         analyses = format_html_join(
@@ -79,14 +79,18 @@ class VerificationAdminMixin:
         )
         url = reverse("admin:evidence_evidenceitem_verification", args=[obj.pk])
         return format_html(
-            '<p class="verification-status">Status: <strong>{}</strong></p>'
-            '<table class="verification-analyses"><thead><tr><th>kind</th><th>method</th><th>result</th>'
-            "<th>confidence</th><th>by</th><th>recorded at</th></tr></thead><tbody>{}</tbody></table>"
-            '<table class="verification-signoffs"><thead><tr><th>signed off by</th><th>note</th>'
-            "<th>signed at</th></tr></thead><tbody>{}</tbody></table>"
-            '<p><a class="button" href="{}">Record an analysis or sign off</a></p>',
-            STATUS_LABELS[record["status"]], analyses or mark_safe('<tr><td colspan="6">none yet</td></tr>'),
-            signoffs or mark_safe('<tr><td colspan="3">none yet</td></tr>'), url,
+            '<p class="verification-status">{}: <strong>{}</strong></p>'
+            '<table class="verification-analyses"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            '<table class="verification-signoffs"><thead><tr><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>"
+            '<p><a class="button" href="{}">{}</a></p>',
+            _("Status"), STATUS_LABELS[record["status"]],
+            _("kind"), _("method"), _("result"), _("confidence"), _("by"), _("recorded at"),
+            analyses or format_html('<tr><td colspan="6">{}</td></tr>', _("none yet")),
+            _("signed off by"), _("note"), _("signed at"),
+            signoffs or format_html('<tr><td colspan="3">{}</td></tr>', _("none yet")), url,
+            _("Record an analysis or sign off"),
         )
 
     def get_urls(self):
@@ -97,7 +101,7 @@ class VerificationAdminMixin:
     def verification_view(self, request, object_id):
         item = self.get_object(request, object_id)
         if item is None or not self.has_view_permission(request, item):
-            raise Http404("No evidence item with this id, or not one you may see.")
+            raise Http404(_("No evidence item with this id, or not one you may see."))
         analysis_form, signoff_form = AnalysisForm(prefix="analysis"), SignOffForm(prefix="signoff")
         if request.method == "POST":
             if "signoff-note" in request.POST:
@@ -111,13 +115,14 @@ class VerificationAdminMixin:
                     write(actor=request.user, item=item, **form.cleaned_data)
                 except (ValidationError, PermissionDenied, StateConflict) as exc:
                     error = ValidationError(str(exc)) if isinstance(exc, StateConflict) else exc
-                    messages.error(request, "Nothing was saved. " + " ".join(refusal_messages(error)))
+                    messages.error(request, _("Nothing was saved. %(reasons)s") % {"reasons": " ".join(refusal_messages(error))})
                 else:
-                    messages.success(request, f"{item.exhibit}: {'signed off' if write is signoff_record else 'analysis recorded'}.")
+                    done = _("%(exhibit)s: signed off.") if write is signoff_record else _("%(exhibit)s: analysis recorded.")
+                    messages.success(request, done % {"exhibit": item.exhibit})
                     return HttpResponseRedirect(reverse("admin:evidence_evidenceitem_change", args=[item.pk]))
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": item,
-            "title": f"Verification of {item.exhibit}", "item": item, "record": self.verification_record(item),
+            "title": _("Verification of %(exhibit)s") % {"exhibit": item.exhibit}, "item": item, "record": self.verification_record(item),
             "analysis_form": analysis_form, "signoff_form": signoff_form,
         }
         return TemplateResponse(request, "admin/evidence/evidenceitem/verification.html", context)

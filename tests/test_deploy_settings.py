@@ -24,7 +24,9 @@ from tests.factories import CaseFactory
 ROOT = Path(__file__).resolve().parent.parent
 # Test runs set these to suit the test client; production leaves them to the settings' defaults.
 UNSET = ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD",
-         "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SQLITE_TEST_NAME")
+         "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SQLITE_TEST_NAME",
+         # Set by tests/browser/conftest.py for Playwright's thread; check --deploy rightly refuses it.
+         "DJANGO_ALLOW_ASYNC_UNSAFE")
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +108,7 @@ def test_evidence_content_is_an_attachment_the_browser_may_not_sniff(investigato
 
 
 def test_the_api_docs_and_schema_need_a_login_when_debug_is_off(legal, settings):
-    for path in ("/api/docs/", "/api/schema/", "/api/docs/?script="):
+    for path in ("/api/docs/", "/api/redoc/", "/api/schema/", "/api/docs/?script="):
         assert APIClient().get(path).status_code == 401, path
     signed_in = client_for(legal)
     docs = signed_in.get("/api/docs/")
@@ -114,6 +116,12 @@ def test_the_api_docs_and_schema_need_a_login_when_debug_is_off(legal, settings)
     # Swagger UI from our own static files (drf-spectacular-sidecar), its start-up script a file too.
     body = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/" in body and "cdn" not in body.lower() and "<script>" not in body
+    redoc = signed_in.get("/api/redoc/")
+    assert redoc.status_code == 200
+    # ReDoc likewise, and no font server (drf-spectacular's own template links Google Fonts).
+    body = redoc.content.decode()
+    assert "/static/drf_spectacular_sidecar/redoc/" in body and "<script>" not in body
+    assert "https://" not in body and "http://" not in body
     assert signed_in.get("/api/schema/?format=json").status_code == 200
     settings.DEBUG = True
     assert APIClient().get("/api/schema/?format=json").status_code == 200

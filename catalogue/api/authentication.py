@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.authentication import SessionScheme
 from rest_framework import exceptions
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
@@ -76,14 +77,14 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         token = token_with_user(key)
         if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+            raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         # A password change (say, after the old one leaked) ends every token made before it.
         if token.password_stamp != password_stamp(token.user.password):
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
         if token.expires_at <= timezone.now():
-            raise exceptions.AuthenticationFailed("Token has expired; POST /api/v1/auth/token/ for a new one.")
+            raise exceptions.AuthenticationFailed(_("Token has expired; POST /api/v1/auth/token/ for a new one."))
         return token.user, token
 
 

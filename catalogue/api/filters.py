@@ -6,6 +6,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -134,7 +135,7 @@ class CaseFilter(FilterSet):
     def filter_country(self, queryset, name, value):
         value = value.strip().upper()
         if len(value) != 2 or not value.isalpha() or not value.isascii():
-            raise ValidationError({"country": "Use the two letters of ISO 3166-1, e.g. UA."})
+            raise ValidationError({"country": _("Use the two letters of ISO 3166-1, e.g. UA.")})
         return queryset.filter(countries__overlaps=[value])
 
     def filter_place(self, queryset, name, value):

@@ -9,6 +9,7 @@ is a 400, not a 500 or a silent jump.
 from __future__ import annotations
 
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.utils.urls import replace_query_param
@@ -40,7 +41,7 @@ class SignedCursorPagination(CursorPagination):
         try:
             size = int(raw)
         except ValueError:
-            raise ValidationError({"page_size": "Give a whole number."}) from None
+            raise ValidationError({"page_size": _("Give a whole number.")}) from None
         if not 1 <= size <= self.max_page_size:
             raise ValidationError({"page_size": f"Give a number from 1 to {self.max_page_size}."})
         return size
@@ -58,11 +59,11 @@ class SignedCursorPagination(CursorPagination):
         try:
             offset, reverse, position, ordering = signing.loads(token, salt=_SALT)
         except (signing.BadSignature, ValueError, TypeError):
-            raise ValidationError({"cursor": "The cursor is not valid: use the `next` or `previous` link as given."}) from None
+            raise ValidationError({"cursor": _("The cursor is not valid: use the `next` or `previous` link as given.")}) from None
         if ordering != self.ordering_name:
-            raise ValidationError({"cursor": "The cursor belongs to another ordering: start again without it."})
+            raise ValidationError({"cursor": _("The cursor belongs to another ordering: start again without it.")})
         if not isinstance(offset, int) or offset < 0 or not (position is None or isinstance(position, str)):
-            raise ValidationError({"cursor": "The cursor is not valid."})
+            raise ValidationError({"cursor": _("The cursor is not valid.")})
         return Cursor(offset=min(offset, self.offset_cutoff), reverse=bool(reverse), position=position)
 
     def get_schema_operation_parameters(self, view):

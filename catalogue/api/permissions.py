@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from catalogue.roles import INVESTIGATOR, user_has_role
@@ -11,7 +12,7 @@ class InvestigatorsWrite(BasePermission):
     """Anyone authenticated reads (the queryset limits what); investigators write,
     and only on their own team's cases."""
 
-    message = "Only investigators can create or change case records."
+    message = _("Only investigators can create or change case records.")
 
     def has_permission(self, request, view) -> bool:
         if request.method in SAFE_METHODS or not hasattr(view, request.method.lower()):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext_lazy as _
 from django_otp import match_token
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -31,11 +32,11 @@ class TokenRequestSerializer(serializers.Serializer):
         # The plain HttpRequest: django-axes counts failures and flags a lockout on it.
         user = authenticate(request._request, username=attrs["username"], password=attrs["password"])
         if user is None:
-            raise serializers.ValidationError("Unable to log in with provided credentials.", code="authorization")
+            raise serializers.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
         if second_factor_required(user):
             if not attrs["otp"] or match_token(user, attrs["otp"].strip()) is None:
                 raise serializers.ValidationError(
-                    "This is a staff account: send the code from your authenticator app as `otp`.",
+                    _("This is a staff account: send the code from your authenticator app as `otp`."),
                     code="authorization")
         attrs["user"] = user
         return attrs

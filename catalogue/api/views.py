@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -154,8 +155,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         write.is_valid(raise_exception=True)
         fields = dict(write.validated_data)
         if fields.pop("reason", None):
-            raise ValidationError({"reason": "A reason is asked for when an existing case's sensitivity is "
-                                             "lowered or its team changes, not when a case is filed."})
+            raise ValidationError({"reason": _("A reason is asked for when an existing case's sensitivity is "
+                                             "lowered or its team changes, not when a case is filed.")})
         fields["team"] = self._team_for(request.user, fields.get("team"))
         case = services.case_create(actor=request.user, **fields)
         return Response(self._detail(self.get_queryset().get(pk=case.pk)), status=status.HTTP_201_CREATED)
@@ -182,7 +183,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         change = case.change_requests.select_related("case", "requested_by", "decided_by", "from_team", "team")
         found = change.filter(pk=change_id).first()
         if found is None:
-            raise NotFound("No such change request on this case.")
+            raise NotFound(_("No such change request on this case."))
         return found
 
     @extend_schema(
@@ -251,7 +252,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         case = self.get_object()
         change = serializers.ChoiceField(Case.Status.choices)
         if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": "Send a JSON object, e.g. {\"status\": \"under_review\"}."})
+            raise ValidationError({"non_field_errors": _("Send a JSON object, e.g. {\"status\": \"under_review\"}.")})
         new_status = change.run_validation(request.data.get("status", serializers.empty))
         services.case_set_status(actor=request.user, case=case, status=new_status)
         return Response(self._detail(self.get_queryset().get(pk=case.pk)))
@@ -261,7 +262,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         teams = list(user.teams.all())
         if team is not None:
             if not user.is_superuser and team not in teams:
-                raise ValidationError({"team": "You can only file cases for a team you are on."})
+                raise ValidationError({"team": _("You can only file cases for a team you are on.")})
             return team
         if len(teams) != 1:
             raise ValidationError({"team": "Name the owning team (its slug): you are on %d teams." % len(teams)})

@@ -15,6 +15,7 @@ import math
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -87,7 +88,7 @@ def _job_visible(request, job_id) -> ExportJob:
         jobs = jobs.filter(requested_by=request.user)
     job = jobs.filter(pk=job_id).first()
     if job is None:
-        raise NotFound("No such export, or not one of yours.")
+        raise NotFound(_("No such export, or not one of yours."))
     return job
 
 
@@ -109,7 +110,7 @@ class CaseExportsView(APIView):
     def post(self, request, reference: str):
         case = case_get_visible(request.user, reference)
         if case is None:
-            raise NotFound("No such case, or not one you may see.")
+            raise NotFound(_("No such case, or not one you may see."))
         export.check_can_export(user=request.user, case=case)  # a 403 before any word on the body
         body = ExportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -224,9 +225,9 @@ class CaseDisclosuresView(APIView):
             raise ValidationError({name: "Unknown parameter; this endpoint takes none." for name in request.query_params})
         case = case_get_visible(request.user, reference)
         if case is None:
-            raise NotFound("No such case, or not one you may see.")
+            raise NotFound(_("No such case, or not one you may see."))
         if not may_read_register(request.user, case):
-            raise PermissionDenied("The disclosure register is open to legal staff and the case's team.")
+            raise PermissionDenied(_("The disclosure register is open to legal staff and the case's team."))
         jobs = (ExportJob.objects.filter(case=case, state=ExportJob.State.DONE).select_related("requested_by")
                 .order_by("-created_at", "-pk"))
         rows = [{

@@ -76,8 +76,8 @@ class HeadWithStampSerializer(HeadSerializer):
 class NoSignedHead(APIException):
     # A 404, not a 503: a new install is in a normal state, not failing (and a 5xx pages an operator).
     status_code = status.HTTP_404_NOT_FOUND
-    default_detail = ("No tree head has been signed yet. The signer (a worker, every "
-                      "LEDGER_HEAD_INTERVAL_SECONDS) signs the first one once the log has entries; try again then.")
+    default_detail = (_("No tree head has been signed yet. The signer (a worker, every "
+                      "LEDGER_HEAD_INTERVAL_SECONDS) signs the first one once the log has entries; try again then."))
     default_code = "no_signed_head"
 
 
@@ -119,13 +119,13 @@ def _int_param(request, name: str, *, required: bool = False) -> int | None:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         if required:
-            raise ValidationError({name: "This parameter is required."})
+            raise ValidationError({name: _("This parameter is required.")})
         return None
     # ASCII digits only: str.isdigit() also passes "²" and "٣", which int() then refuses or reads.
     if not (raw.isascii() and raw.isdigit()):
         raise ValidationError({name: f"Expected a whole number of 0 or more, got {raw!r}."})
     if len(raw.lstrip("0")) > 18:
-        raise ValidationError({name: "The number is larger than any log can hold."})
+        raise ValidationError({name: _("The number is larger than any log can hold.")})
     return int(raw)
 
 
@@ -194,9 +194,9 @@ class InclusionProofView(APIView):
         index = _int_param(request, "index")
         digest = request.query_params.get("entry_hash")
         if (index is None) == (digest is None):
-            raise ValidationError({"non_field_errors": "Give exactly one of `index` and `entry_hash`."})
+            raise ValidationError({"non_field_errors": _("Give exactly one of `index` and `entry_hash`.")})
         if digest is not None and not _HEX64.match(digest):
-            raise ValidationError({"entry_hash": "An entry_hash is 64 hexadecimal characters."})
+            raise ValidationError({"entry_hash": _("An entry_hash is 64 hexadecimal characters.")})
         log_size = log_store.size()
         tree_size = _tree_size(request, "tree_size", log_size)
         head = None
@@ -206,7 +206,7 @@ class InclusionProofView(APIView):
         events = CustodyEvent.objects.filter(item__in=items_visible_to(request.user)).select_related("item")
         event = (events.filter(log_index=index) if digest is None else events.filter(entry_hash=digest.lower())).first()
         if event is None:
-            raise NotFound("No custody entry with that log index or entry_hash, or none that you may see.")
+            raise NotFound(_("No custody entry with that log index or entry_hash, or none that you may see."))
         if event.log_index is None:
             raise EntryPending(
                 _("The entry is pending: the sequencer has not yet integrated it into the log, so there is "

@@ -10,6 +10,7 @@ import math
 from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -79,7 +80,7 @@ class CustodyPagination(SignedCursorPagination):
     def get_ordering(self, request, queryset, view):
         name = request.query_params.get(self.ordering_query_param, "seq")
         if name != "seq":
-            raise ValidationError({"ordering": "A custody chain is listed by seq only."})
+            raise ValidationError({"ordering": _("A custody chain is listed by seq only.")})
         self.ordering_name = "seq"
         return ("seq",)
 
@@ -121,7 +122,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         # Only the path names an item: a body or query cannot widen the rule.
         item = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
         if item is None:
-            raise Http404("No evidence item with this id, or not one you may see.")
+            raise Http404(_("No evidence item with this id, or not one you may see."))
         return item
 
     @extend_schema(
@@ -140,7 +141,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         fields = dict(write.validated_data)
         case = case_get_visible(request.user, fields.pop("case"))
         if case is None:
-            raise Http404("No case with this reference, or not one you may see.")
+            raise Http404(_("No case with this reference, or not one you may see."))
         upload = fields.pop("file", None)
         item = evidence_register(
             actor=request.user, case=case, file=upload,
@@ -186,8 +187,8 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         if tampering:
             # Never serve bytes under digests the custody chain does not prove.
             log.error("Refused to serve %s: %s", item.exhibit, "; ".join(tampering))
-            exc = Conflict("The item's digests disagree with its custody record, so its bytes are not served. "
-                           "Run `manage.py verify_integrity` and tell the archive's administrators.")
+            exc = Conflict(_("The item's digests disagree with its custody record, so its bytes are not served. "
+                           "Run `manage.py verify_integrity` and tell the archive's administrators."))
             exc.extra = {"problems": tampering}
             raise exc
         range_header = request.META.get("HTTP_RANGE")
@@ -292,7 +293,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         write.is_valid(raise_exception=True)
         case = case_get_visible(request.user, write.validated_data["case"])
         if case is None:
-            raise Http404("No case with this reference, or not one you may see.")
+            raise Http404(_("No case with this reference, or not one you may see."))
         item_link_case(actor=request.user, item=item, case=case, reason=write.validated_data["reason"])
         item = self.get_queryset().get(pk=item.pk)
         return Response(EvidenceItemDetailSerializer(item, context=self.get_serializer_context()).data,
