@@ -17,10 +17,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-# Playwright's sync API keeps an event loop in this thread; Django's ORM calls in the test
-# body are still synchronous ones, made from this one thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(os.environ.get("BROWSER_ARTIFACTS", Path(__file__).resolve().parents[2] / "var" / "browser"))
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 VIEWPORT = {"width": 1400, "height": 900}
@@ -55,9 +51,10 @@ def pytest_runtest_makereport(item, call):
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium for the session. Missing in CI (EVIDENCE_REQUIRE_SERVICES=1) is a
+    """One headless Chromium per test module (Playwright's event loop ends with it, so the
+    tests that follow run without one). Missing in CI (EVIDENCE_REQUIRE_SERVICES=1) is a
     failure; on a newcomer's machine it is a skip that says what to install."""
     path = chromium_path()
     if path is None:
@@ -67,6 +64,20 @@ def chromium():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in this thread while it runs; the ORM calls
+    # in a test body are still plain synchronous ones, made from this one thread.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        yield from _launch(sync_playwright, path)
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+def _launch(sync_playwright, path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=path,

@@ -21,7 +21,7 @@ def test_a_wrong_password_is_refused_on_the_page(page, live_server, team):
     page.fill("#id_username", investigator.username)
     page.fill("#id_password", "not the password")
     page.click("input[type=submit]")
-    assert page.locator(".errornote").is_visible()
+    page.locator(".errornote").wait_for()  # waits: the answer to the post may take a moment
     assert "/admin/login/" in page.url
 
 
