@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, Place, ProtectedPerson
 from evidence.times import ITEM_TIMES, Precision
@@ -24,6 +25,12 @@ class DerivationRelation(models.TextChoices):
     TRANSCRIPT = "transcript"
     REDACTION = "redaction"
     ENHANCEMENT = "enhancement"
+
+
+class CapturePositionSource(models.TextChoices):
+    """Who or what stated a capture position."""
+
+    EXIF_GPS = "exif_gps", _("EXIF GPS in the file")
 
 
 class EvidenceItem(models.Model):
@@ -75,6 +82,16 @@ class EvidenceItem(models.Model):
     acquired_at = models.DateTimeField(null=True, blank=True, help_text="When we or the submitter acquired this copy.")
     acquired_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
     capture_place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Where the capture happened as a point, when a source states one (evidence/capture_place.py):
+    # today only the file's own EXIF GPS, filled by the pipeline and never over a place a person gave.
+    # The precision is what that source supports (Place's scale), the uncertainty its radius in metres.
+    capture_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, editable=False)
+    capture_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, editable=False)
+    capture_position_precision = models.CharField(max_length=16, choices=Place.Precision.choices, blank=True,
+                                                  editable=False)
+    capture_position_uncertainty_m = models.FloatField(null=True, blank=True, editable=False)
+    capture_position_source = models.CharField(max_length=16, choices=CapturePositionSource.choices, blank=True,
+                                               editable=False)
     declared_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -131,6 +148,16 @@ class EvidenceItem(models.Model):
                 )
                 for name in ITEM_TIMES
             ],
+            # A position is whole or absent: a point without its source and precision says nothing checkable.
+            models.CheckConstraint(
+                condition=Q(capture_latitude__isnull=True, capture_longitude__isnull=True,
+                            capture_position_precision="", capture_position_source="",
+                            capture_position_uncertainty_m__isnull=True)
+                | (Q(capture_latitude__gte=-90, capture_latitude__lte=90,
+                     capture_longitude__gte=-180, capture_longitude__lte=180)
+                   & ~Q(capture_position_precision="") & ~Q(capture_position_source="")),
+                name="evidence_capture_position_whole",
+            ),
             # A link is whole or absent: a source without its relation and digest proves nothing.
             models.CheckConstraint(
                 condition=Q(derived_from__isnull=True, relation="", derived_from_sha256="")
