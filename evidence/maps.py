@@ -65,6 +65,7 @@ def map_context(points: list[dict[str, Any]], *, map_id: str, truncated: bool = 
         "data": {"points": points, "tiles": tile_layer(), "labels": {
             "empty": _("Nothing here has coordinates yet."),
             "uncertainty": _("uncertainty"),
+            "grid": _("Grid lines every"),
         }},
     }
 
@@ -86,7 +87,7 @@ def item_points(item: EvidenceItem) -> list[dict[str, Any]]:
         points.append(_place_point(item.capture_place, [], title=_("Capture place given at filing: %(place)s")
                                    % {"place": item.capture_place.name}))
     if item.capture_latitude is not None:
-        points.append(_item_point(item, position_only=True))
+        points.append({**_item_point(item, position_only=True), "links": []})  # the page is the item's own
     return points
 
 

@@ -32,8 +32,21 @@
     return box;
   }
 
-  function graticule(map) {
+  function stepText(step) {
+    if (step >= 1) { return step + "°"; }
+    if (step * 60 >= 1) { return Math.round(step * 60 * 100) / 100 + "′"; }
+    return Math.round(step * 3600) + "″";
+  }
+
+  function graticule(map, label) {
     var layer = L.layerGroup().addTo(map);
+    var legend = L.control({position: "bottomleft"});
+    var box;
+    legend.onAdd = function () {
+      box = L.DomUtil.create("div", "evidence-map-grid-step");
+      return box;
+    };
+    legend.addTo(map);
     function draw() {
       layer.clearLayers();
       var bounds = map.getBounds();
@@ -42,19 +55,22 @@
       for (var i = 0; i < GRID_STEPS.length; i++) {
         if (span / GRID_STEPS[i] >= 3) { step = GRID_STEPS[i]; break; }
       }
-      var south = Math.max(-90, Math.floor(bounds.getSouth() / step) * step);
-      var north = Math.min(90, bounds.getNorth());
-      var west = Math.floor(bounds.getWest() / step) * step;
-      var east = bounds.getEast();
+      // A span beyond each side, so panning never shows where the lines stop.
+      var padLat = span, padLon = bounds.getEast() - bounds.getWest();
+      var south = Math.max(-90, Math.floor((bounds.getSouth() - padLat) / step) * step);
+      var north = Math.min(90, bounds.getNorth() + padLat);
+      var west = Math.floor((bounds.getWest() - padLon) / step) * step;
+      var east = bounds.getEast() + padLon;
       var style = {color: "#8aa0b0", weight: 1, opacity: 0.6, interactive: false};
       for (var lat = south; lat <= north; lat += step) {
-        L.polyline([[lat, bounds.getWest()], [lat, east]], style).addTo(layer);
+        L.polyline([[lat, west], [lat, east]], style).addTo(layer);
       }
       for (var lon = west; lon <= east; lon += step) {
-        L.polyline([[Math.max(-90, bounds.getSouth()), lon], [north, lon]], style).addTo(layer);
+        L.polyline([[south, lon], [north, lon]], style).addTo(layer);
       }
+      box.textContent = label + " " + stepText(step);
     }
-    map.on("moveend", draw);
+    map.on("moveend resize", draw);
     draw();
   }
 
@@ -68,7 +84,9 @@
     if (!source || element.dataset.drawn) { return; }
     element.dataset.drawn = "1";
     var data = JSON.parse(source.textContent);
-    var map = L.map(element, {worldCopyJump: true, scrollWheelZoom: false});
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var map = L.map(element, {worldCopyJump: true, scrollWheelZoom: false, fadeAnimation: !still,
+                              zoomAnimation: !still, markerZoomAnimation: !still});
     if (data.tiles) {
       L.tileLayer(data.tiles.url, {maxZoom: data.tiles.max_zoom, attribution: ""}).addTo(map);
       if (data.tiles.attribution) {
@@ -79,23 +97,10 @@
       }
     } else {
       element.classList.add("evidence-map-plain");
-      graticule(map);
     }
     L.control.scale({imperial: false}).addTo(map);
-    var bounds = [];
-    data.points.forEach(function (point) {
-      var where = [point.lat, point.lon];
-      var options = {title: point.title, alt: point.title, keyboard: true};
-      if (point.kind === "exhibit") { options.icon = exhibitIcon(); }
-      var marker = L.marker(where, options).addTo(map);
-      marker.bindPopup(popup(point, data.labels));
-      marker.getElement().classList.add("evidence-map-" + point.kind + "-marker");
-      if (point.uncertainty_m) {
-        L.circle(where, {radius: point.uncertainty_m, weight: 1, color: "#b3261e", fillOpacity: 0.08,
-                         interactive: false}).addTo(map);
-      }
-      bounds.push(where);
-    });
+    // The view first: Leaflet draws layers only once the map has one.
+    var bounds = data.points.map(function (point) { return [point.lat, point.lon]; });
     if (bounds.length === 1) {
       map.setView(bounds[0], 13);
     } else if (bounds.length) {
@@ -110,6 +115,17 @@
       };
       note.addTo(map);
     }
+    data.points.forEach(function (point) {
+      var where = [point.lat, point.lon];
+      var icon = point.kind === "exhibit" ? exhibitIcon() : new L.Icon.Default({className: "evidence-map-place-marker"});
+      var marker = L.marker(where, {icon: icon, title: point.title, alt: point.title, keyboard: true}).addTo(map);
+      marker.bindPopup(popup(point, data.labels));
+      if (point.uncertainty_m) {
+        L.circle(where, {radius: point.uncertainty_m, weight: 1, color: "#b3261e", fillOpacity: 0.08,
+                         interactive: false}).addTo(map);
+      }
+    });
+    if (!data.tiles) { graticule(map, data.labels.grid); }  // after the view is set: it draws within the map's bounds
     element.evidenceMap = map;  // for the browser tests and the console
   }
 
