@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from django.db import transaction
+
 from catalogue.models import Place
+from evidence.custody import PIPELINE_AGENT, custody_append_many
 from evidence.models import CapturePositionSource, CustodyEvent, EvidenceItem
 
 METRES_PER_DEGREE = 111_320  # of latitude, and the most a degree of longitude can be
@@ -110,6 +113,26 @@ def fill_from_gps(item: EvidenceItem) -> list[dict[str, Any]]:
         "latitude": str(position.latitude), "longitude": str(position.longitude),
         "precision": position.precision, "uncertainty_m": position.uncertainty_m, "basis": position.basis,
     }}]
+
+
+def backfill(batch: int = 500) -> int:
+    """Fill the capture position of items sealed before the pipeline did it (the fill_capture_positions
+    command): each in its own transaction with its own custody entry, as the pipeline would have.
+    Returns how many items were filled; running it again fills nothing more."""
+    filled, after = 0, None
+    candidates = (EvidenceItem.objects.filter(state=EvidenceItem.State.SEALED, capture_place__isnull=True,
+                                              capture_position_source="", metadata__has_key="gps")
+                  .order_by("pk").values_list("pk", flat=True))
+    while page := list((candidates if after is None else candidates.filter(pk__gt=after))[:batch]):
+        for pk in page:
+            with transaction.atomic():
+                item = EvidenceItem.objects.select_for_update().get(pk=pk)
+                entries = fill_from_gps(item)
+                if entries:
+                    custody_append_many(item=item, entries=entries, agent=PIPELINE_AGENT)
+                    filled += 1
+        after = page[-1]
+    return filled
 
 
 def _number(value: Any) -> float | None:

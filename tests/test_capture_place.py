@@ -112,3 +112,24 @@ def test_running_the_pipeline_again_does_not_record_the_position_twice(file_item
     item = ingest(file_item(media.jpeg_with_gps(), "twice.jpg", kind="image"))
     assert pipeline.ingest(str(item.pk)) == "sealed"
     assert item.custody.filter(action="metadata_modification").count() == 1
+
+
+def test_items_sealed_before_the_pipeline_filled_positions_are_filled_once_by_the_command(file_item):
+    from django.core.management import call_command
+
+    from evidence.models import EvidenceItem
+
+    item = ingest(file_item(media.jpeg_with_gps(), "old.jpg", kind="image"))
+    # As an item sealed before this change: GPS in the metadata, no position, no entry.
+    EvidenceItem.objects.filter(pk=item.pk).update(capture_latitude=None, capture_longitude=None,
+                                                   capture_position_precision="", capture_position_source="",
+                                                   capture_position_uncertainty_m=None)
+    before = item.custody.count()
+    out = io.StringIO()
+    call_command("fill_capture_positions", batch=1, stdout=out)
+    assert "1 item(s)" in out.getvalue()
+    item.refresh_from_db()
+    assert item.capture_latitude == Decimal("50.450100") and item.capture_position_source == "exif_gps"
+    assert item.custody.count() == before + 1 and verify_chain(item).ok
+    call_command("fill_capture_positions", stdout=io.StringIO())
+    assert item.custody.count() == before + 1

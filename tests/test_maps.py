@@ -139,3 +139,18 @@ def test_the_item_page_shows_the_capture_position_in_words_and_on_a_map(client, 
     html = page.content.decode()
     assert "49.998800, 36.241100: Exact point, from EXIF GPS in the file" in html
     assert [p["kind"] for p in map_data(page, "item-map-data")["points"]] == ["exhibit"]
+
+
+@pytest.mark.parametrize("url", ["tiles.example.org/{z}/{x}/{y}.png", "ftp://tiles.example.org/{z}/{x}/{y}.png",
+                                 "https://tiles.example.org/tile.png", "https://a{s}.example.org/{z}/{x}/{y}.png"])
+def test_a_malformed_tile_url_stops_the_process_at_start_up(url):
+    from tests.test_deploy_settings import manage
+
+    result = manage("check", DEBUG="1", MAP_TILE_URL=url)
+    assert result.returncode != 0 and "is not a tile URL" in result.stderr
+
+
+def test_a_tile_url_with_its_placeholders_is_accepted():
+    from tests.test_deploy_settings import manage
+
+    assert manage("check", DEBUG="1", MAP_TILE_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png").returncode == 0
