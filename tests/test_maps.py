@@ -154,3 +154,24 @@ def test_a_tile_url_with_its_placeholders_is_accepted():
     from tests.test_deploy_settings import manage
 
     assert manage("check", DEBUG="1", MAP_TILE_URL="https://{s}.tiles.example.org/{z}/{x}/{y}.png").returncode == 0
+
+
+def test_the_map_of_cases_costs_the_same_queries_for_one_case_or_many(client, team, investigator_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_case(n):
+        case = CaseFactory(team=team, created_by=investigator_user)
+        case.places.add(PlaceFactory(latitude=f"4{n}.000000"))
+        place_item(case, investigator_user, f"Photo {n}", f"4{n}.100000", "30.000000")
+
+    login(client, investigator_user)
+    add_case(0)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(CASE_MAP).status_code == 200
+    for n in range(1, 6):
+        add_case(n)
+    with CaptureQueriesContext(connection) as six:
+        page = client.get(CASE_MAP)
+    assert len(map_data(page, "cases-map-data")["points"]) == 12
+    assert len(six) == len(one)
