@@ -449,6 +449,26 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Base-map tiles for the admin's maps (evidence/maps.py): only from the tile server the
+# operator names, e.g. https://tiles.example.org/{z}/{x}/{y}.png, and none by default: each
+# tile request tells that server which square of the earth a viewer is looking at, and a map
+# of a confidential case must not (docs/threat-model.md). Markers and coordinates show without.
+# Only the map pages may load images from it (their CSP names it; evidence.maps.allow_tiles).
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="")
+MAP_TILE_ATTRIBUTION = env.str("MAP_TILE_ATTRIBUTION", default="")
+MAP_TILE_MAX_ZOOM = env.int("MAP_TILE_MAX_ZOOM", default=18)
+if MAP_TILE_URL:
+    from urllib.parse import urlsplit
+
+    _tiles = urlsplit(MAP_TILE_URL)
+    if (_tiles.scheme not in ("https", "http") or not _tiles.netloc
+            or not all(part in MAP_TILE_URL for part in ("{z}", "{x}", "{y}"))
+            or ("{s}" in _tiles.netloc and not _tiles.netloc.startswith("{s}."))):
+        raise ImproperlyConfigured(
+            f"MAP_TILE_URL={MAP_TILE_URL!r} is not a tile URL: give http(s)://host/…/{{z}}/{{x}}/{{y}}.png "
+            "(a subdomain placeholder only as a leading {s}.), or leave it empty for no base map."
+        )
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)

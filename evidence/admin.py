@@ -39,6 +39,7 @@ from evidence.forms import (
     EvidenceDescriptionForm,
     EvidenceFilingForm,
 )
+from evidence.map_admin import CaseMapAdminMixin, ItemMapAdminMixin
 from evidence.models import CustodyEvent, EvidenceItem, ExportJob
 from evidence.selectors import custody_of, items_visible_to
 from evidence.services import evidence_register, evidence_update_description
@@ -101,7 +102,7 @@ class EvidenceListInline(ReadOnlyAdminMixin, admin.TabularInline):
         return items_visible_to(request.user).order_by("number")
 
 
-class CaseWithEvidenceAdmin(CaseAdmin):
+class CaseWithEvidenceAdmin(CaseMapAdminMixin, CaseAdmin):
     def get_inlines(self, request, obj):
         inlines = list(super().get_inlines(request, obj))
         if obj is not None:
@@ -129,14 +130,15 @@ admin.site.register(Case, CaseWithEvidenceAdmin)
 
 
 FILING_RECORD = ["exhibit", "case", "linked_cases", "state", "error", "withdrawn", "original_filename", "source_url",
-                 "held_by", "capture_place", "created_by", "created_at", "sealed_at"]
+                 "held_by", "capture_place", "capture_position_map", "created_by", "created_at", "sealed_at"]
 DERIVATION = ["derived_from_link", "relation", "derived_from_sha256", "derivation_method", "derived_by",
               "derivatives_list"]
 INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata_json"]
 
 
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusalMixin, admin.ModelAdmin):
+class EvidenceItemAdmin(ItemMapAdminMixin, ConsentAdminMixin, VerificationAdminMixin, ServiceRefusalMixin,
+                        admin.ModelAdmin):
     list_display = ["exhibit", "title", "kind", "state", "media_type", "size", "verification_status"]
     list_filter = ["kind", "state", "media_type", ("case__sensitivity", admin.ChoicesFieldListFilter), "withdrawn",
                    VerificationListFilter, "graphic_content", "risk_to_person"]

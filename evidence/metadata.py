@@ -141,7 +141,8 @@ def _exif_time(value: str, offset: str | None) -> str:
 
 
 def _gps(gps: dict) -> dict[str, float] | None:
-    # GPSLatitudeRef=1, GPSLatitude=2, GPSLongitudeRef=3, GPSLongitude=4, GPSAltitude=6
+    # GPSLatitudeRef=1, GPSLatitude=2, GPSLongitudeRef=3, GPSLongitude=4, GPSAltitude=6,
+    # GPSDOP=11, GPSHPositioningError=31 (metres)
     if 2 not in gps or 4 not in gps:
         return None
 
@@ -155,7 +156,29 @@ def _gps(gps: dict) -> dict[str, float] | None:
         raise ValueError(f"GPS position off the globe: {position}")
     if 6 in gps:
         position["altitude"] = round(float(gps[6]), 2)
+    # What the precision of the position rests on (evidence/capture_place.py): the finest step
+    # the camera wrote the numbers in, and the receiver's own error figures when it gave them.
+    resolution = _resolution_degrees(gps[2], gps[4])
+    if resolution is not None:
+        position["resolution_deg"] = resolution
+    for tag, name in ((11, "dop"), (31, "horizontal_error_m")):
+        if tag in gps:
+            with contextlib.suppress(TypeError, ValueError, ZeroDivisionError):
+                value = float(gps[tag])
+                if value == value and value >= 0:  # not NaN (a 0/0 rational), not negative
+                    position[name] = round(value, 3)
     return position
+
+
+def _resolution_degrees(*coordinates) -> float | None:
+    """The smallest step, in degrees, that the degrees/minutes/seconds rationals can express."""
+    steps = []
+    for dms in coordinates:
+        for value, unit in zip(dms, (1, 1 / 60, 1 / 3600), strict=False):
+            denominator = getattr(value, "denominator", None)
+            if isinstance(denominator, int) and denominator > 0:
+                steps.append(unit / denominator)
+    return float(f"{min(steps):.3g}") if steps else None
 
 
 # --- PDF -------------------------------------------------------------------

@@ -27,6 +27,12 @@ class DerivationRelation(models.TextChoices):
     ENHANCEMENT = "enhancement", _("Enhancement")
 
 
+class CapturePositionSource(models.TextChoices):
+    """Who or what stated a capture position."""
+
+    EXIF_GPS = "exif_gps", _("EXIF GPS in the file")
+
+
 class EvidenceItem(models.Model):
     class Kind(models.TextChoices):
         VIDEO = "video", _("Video")
@@ -76,6 +82,17 @@ class EvidenceItem(models.Model):
     acquired_at = models.DateTimeField(null=True, blank=True, help_text=_("When we or the submitter acquired this copy."), verbose_name=_("acquired at"))
     acquired_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN, verbose_name=_("acquired at precision"))
     capture_place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("capture place"))
+    # Where the capture happened as a point, when a source states one (evidence/capture_place.py):
+    # today only the file's own EXIF GPS, filled by the pipeline and never over a place a person gave.
+    # The precision is what that source supports (Place's scale), the uncertainty its radius in metres.
+    capture_latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, editable=False, verbose_name=_("capture latitude"))
+    capture_longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True, editable=False, verbose_name=_("capture longitude"))
+    capture_position_precision = models.CharField(max_length=16, choices=Place.Precision.choices, blank=True,
+                                                  editable=False, verbose_name=_("capture position precision"))
+    capture_position_uncertainty_m = models.FloatField(null=True, blank=True, editable=False,
+                                                       verbose_name=_("capture position uncertainty (m)"))
+    capture_position_source = models.CharField(max_length=16, choices=CapturePositionSource.choices, blank=True,
+                                               editable=False, verbose_name=_("capture position source"))
     declared_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator], verbose_name=_("declared SHA-256"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
@@ -134,6 +151,16 @@ class EvidenceItem(models.Model):
                 )
                 for name in ITEM_TIMES
             ],
+            # A position is whole or absent: a point without its source and precision says nothing checkable.
+            models.CheckConstraint(
+                condition=Q(capture_latitude__isnull=True, capture_longitude__isnull=True,
+                            capture_position_precision="", capture_position_source="",
+                            capture_position_uncertainty_m__isnull=True)
+                | (Q(capture_latitude__gte=-90, capture_latitude__lte=90,
+                     capture_longitude__gte=-180, capture_longitude__lte=180)
+                   & ~Q(capture_position_precision="") & ~Q(capture_position_source="")),
+                name="evidence_capture_position_whole",
+            ),
             # A link is whole or absent: a source without its relation and digest proves nothing.
             models.CheckConstraint(
                 condition=Q(derived_from__isnull=True, relation="", derived_from_sha256="")

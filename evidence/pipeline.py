@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from catalogue.models import Case
 from catalogue.search import index_case_add, item_text
-from evidence import content_store, fetch, identify, metadata, storage
+from evidence import capture_place, content_store, fetch, identify, metadata, storage
 from evidence.custody import PIPELINE_AGENT, custody_append, custody_append_many
 from evidence.hashing import CHUNK_SIZE, digest_stream
 from evidence.models import CustodyEvent, EvidenceItem
@@ -234,6 +234,7 @@ class Attempt:
             item.save(update_fields=["sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata",
                                      "extracted_text", "state", "error", "staged_name", "claimed_at", "sealed_at"])
             events = list(self.events)
+            events += capture_place.fill_from_gps(item)  # the capture position from EXIF GPS (issue 13)
             if state == State.SEALED:
                 case = Case.objects.only("id", "reference").get(pk=item.case_id)
                 index_case_add(case, item_text(

@@ -124,7 +124,8 @@ def test_a_matching_declared_digest_is_recorded_as_a_passed_fixity_check(file_it
 def test_it_extracts_exif_gps_and_capture_time_from_an_image(file_item):
     item = ingest(file_item(media.jpeg_with_gps(), "photo.jpg", kind="image"))
     assert item.media_type == "image/jpeg"
-    assert item.metadata["gps"] == {"latitude": 50.4501, "longitude": 30.5234}
+    gps = item.metadata["gps"]
+    assert (gps["latitude"], gps["longitude"]) == (50.4501, 30.5234)
     assert item.metadata["captured_at"] == "2022-03-30T12:34:56+03:00"
     assert item.metadata["exif"]["model"] == "Model 1"
 

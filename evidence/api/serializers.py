@@ -8,7 +8,7 @@ from rest_framework import serializers
 from catalogue.api.serializers import StrictFieldsMixin, api_base, datetime_or_none
 from catalogue.models import Place
 from evidence.custody import utc_iso
-from evidence.models import CustodyEvent, EvidenceItem, ExhibitAnalysis
+from evidence.models import CapturePositionSource, CustodyEvent, EvidenceItem, ExhibitAnalysis
 from evidence.times import ITEM_TIMES, ORDER, Precision, as_told, parse
 from evidence.verification_records import STATUSES
 
@@ -136,8 +136,22 @@ class DerivativeSerializer(serializers.Serializer):
     relation = serializers.ChoiceField(choices=EvidenceItem.Relation.choices)
 
 
+class CapturePositionSerializer(serializers.Serializer):
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, help_text="WGS 84 decimal degrees.")
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6)
+    precision = serializers.ChoiceField(choices=Place.Precision.choices,
+                                        help_text="What the source supports, on the scale of a place's precision.")
+    uncertainty_m = serializers.FloatField(allow_null=True, help_text="Radius in metres; null when the source "
+                                                                      "gave no figure to work it out from.")
+    source = serializers.ChoiceField(choices=CapturePositionSource.choices,
+                                     help_text="Who or what stated it: `exif_gps`, the file's own GPS data.")
+
+
 class EvidenceItemDetailSerializer(EvidenceItemSerializer):
     capture_place = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    capture_position = serializers.SerializerMethodField(
+        help_text="Where it was captured as a point, when a source states one (today the file's EXIF GPS, "
+                  "never over a capture place a person gave), or null.")
     derived_from = serializers.SerializerMethodField(
         help_text="The source item's id, or null: not derived, or derived from an item you may not see "
                   "(`relation` and `derived_from_sha256` then still say what it was made from).")
@@ -161,13 +175,21 @@ class EvidenceItemDetailSerializer(EvidenceItemSerializer):
         fields = [
             *EvidenceItemSerializer.Meta.fields[:8],
             "sha512", "sha1", "md5", "declared_sha256", "metadata", "description", "original_filename",
-            "captured_by", "capture_place", "published_at", "published_at_precision", "uploaded_at",
+            "captured_by", "capture_place", "capture_position", "published_at", "published_at_precision", "uploaded_at",
             "uploaded_at_precision", "acquired_at", "acquired_at_precision", "error",
             "derived_from", "relation", "derived_from_sha256", "method", "made_by", "derivatives",
             "risk_note", "consent_dependencies", "cases",
             *EvidenceItemSerializer.Meta.fields[8:], "verification",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(CapturePositionSerializer(allow_null=True))
+    def get_capture_position(self, item: EvidenceItem) -> dict | None:
+        if item.capture_latitude is None:
+            return None
+        return {"latitude": str(item.capture_latitude), "longitude": str(item.capture_longitude),
+                "precision": item.capture_position_precision, "uncertainty_m": item.capture_position_uncertainty_m,
+                "source": item.capture_position_source}
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_consent_dependencies(self, item: EvidenceItem) -> list[str]:
