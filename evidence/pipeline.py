@@ -36,15 +36,13 @@ from typing import Any, Iterator
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalogue.models import Case
-from catalogue.search import index_case_add, item_text
 from evidence import content_store, fetch, identify, metadata, storage
-from evidence.custody import PIPELINE_AGENT, custody_append, custody_append_many
+from evidence.custody import PIPELINE_AGENT, custody_append
 from evidence.hashing import CHUNK_SIZE, digest_stream
 from evidence.models import CustodyEvent, EvidenceItem
 
