@@ -82,10 +82,19 @@ def claim_batch(item_id: str | uuid.UUID, fill: int = 0) -> dict[uuid.UUID, int]
         picked += (f" UNION ALL SELECT id FROM (SELECT id FROM {table} WHERE id <> %s AND staged_name <> '' "
                    f"AND {takeable} ORDER BY created_at LIMIT %s{skip}) AS more")
         args += [own, *takeable_args, fill]
-    sql = (f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 "
-           f"WHERE id IN ({picked}) AND {takeable} RETURNING id, attempts")
+    if skip:
+        # A CTE, evaluated once: as `WHERE id IN (... LIMIT n FOR UPDATE SKIP LOCKED)` PostgreSQL
+        # may rescan the sub-select, and a burst's first claim then took hundreds of items.
+        sql = (f"WITH picked AS ({picked}) UPDATE {table} AS item SET state = %s, claimed_at = %s, "
+               f"attempts = item.attempts + 1 FROM picked WHERE item.id = picked.id AND {takeable} "
+               f"RETURNING item.id, item.attempts")
+        params = [*args, State.PROCESSING, stamp, *takeable_args]
+    else:
+        sql = (f"UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1 "
+               f"WHERE id IN ({picked}) AND {takeable} RETURNING id, attempts")
+        params = [State.PROCESSING, stamp, *args, *takeable_args]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [State.PROCESSING, stamp, *args, *takeable_args])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return {pk_field.to_python(pk): attempts for pk, attempts in rows}
 

@@ -116,6 +116,13 @@ def test_a_fill_takes_only_staged_waiting_items(file_item, case, investigator):
     assert EvidenceItem.objects.get(pk=held.pk).attempts == 1
 
 
+def test_a_claim_takes_no_more_than_its_fill_from_a_long_queue(file_item):
+    items = [file_item(f"queued {n}".encode()) for n in range(40)]
+    claimed = batch.claim_batch(items[0].pk, fill=5)
+    assert len(claimed) == 6 and items[0].pk in claimed
+    assert Counter(EvidenceItem.objects.values_list("state", flat=True)) == {"processing": 6, "received": 34}
+
+
 def test_a_busy_item_still_lets_its_task_seal_other_waiting_items(file_item):
     held = file_item(b"held")
     pipeline.claim(str(held.pk))
