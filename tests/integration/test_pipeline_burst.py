@@ -40,14 +40,14 @@ def test_a_burst_survives_a_worker_killed_half_way(services, team, started, queu
         for n in range(BURST)
     ]
     doomed = started(Worker(redis_url=redis_url, queue=queue, log_dir=tmp_path, extra_env=SLOW))
-    other = started(Worker(redis_url=redis_url, queue=queue, log_dir=tmp_path, extra_env=TIMING))
+    started(Worker(redis_url=redis_url, queue=queue, log_dir=tmp_path, extra_env=TIMING))
     wait_for(lambda: (lambda now: now["sealed"] >= BURST // 3 and now["processing"])(states()), 180,
              "a third of the burst was not sealed while a batch was held", interval=0.05)
     doomed.kill()
     at_kill = states()
     assert at_kill["processing"] > 0 and at_kill["sealed"] < BURST, at_kill  # a batch was held when it died
     # A worker started now takes the dead one's unacknowledged message back from Redis.
-    fresh = started(Worker(redis_url=redis_url, queue=queue, log_dir=tmp_path, extra_env=TIMING))
+    started(Worker(redis_url=redis_url, queue=queue, log_dir=tmp_path, extra_env=TIMING))
     wait_for(lambda: states() == Counter({"sealed": BURST}), 240,
              f"not all sealed; logs in {tmp_path}")
 
