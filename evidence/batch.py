@@ -257,8 +257,22 @@ def ingest_batch(item_id: str, *, fill: int = 0) -> str:
     unexpected: BaseException | None = None
 
     def commit() -> None:
-        nonlocal ready, ready_bytes, outcome
-        lost = finish_many(ready)
+        nonlocal ready, ready_bytes, outcome, own_error
+        try:
+            lost = finish_many(ready)
+        except _TRANSIENT as exc:
+            # Nothing was written: hand every item back, as a single attempt would.
+            reason = f"{type(exc).__name__}: {exc}"
+            for run in ready:
+                claims.drop(run.item.pk)
+                with contextlib.suppress(DatabaseError):
+                    run.release()
+                if run.item.pk == own:
+                    own_error = reason
+                else:
+                    _requeue_or_give_up(run, reason)
+            ready, ready_bytes = [], 0
+            return
         for run in ready:
             if run.item.pk == own:
                 outcome = "superseded" if own in lost else run.ending[0]

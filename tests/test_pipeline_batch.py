@@ -203,3 +203,24 @@ def test_filing_in_process_seals_only_its_own_item(file_item, django_capture_on_
         filed = file_item(b"filed in process")
     assert EvidenceItem.objects.get(pk=filed.pk).state == "sealed"
     assert EvidenceItem.objects.get(pk=waiting.pk).state == "received"
+
+
+def test_a_database_error_at_the_commit_hands_the_whole_batch_back(file_item, monkeypatch):
+    from django.db import OperationalError
+
+    own, other = file_item(b"own at commit"), file_item(b"other at commit")
+    sent = []
+
+    def broken(runs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(batch, "finish_many", broken)
+    from evidence import tasks
+
+    monkeypatch.setattr(tasks.ingest, "apply_async", lambda args, countdown: sent.append(args))
+    with pytest.raises(pipeline.TransientError):
+        run_ingest(own.pk, fill=5)
+    assert [args for args in sent] == [(str(other.pk),)]
+    for item in (own, other):
+        item.refresh_from_db()
+        assert (item.state, item.claimed_at, actions(item)) == ("received", None, ["accession"])
