@@ -34,6 +34,10 @@ from pathlib import Path
 MIB = 1 << 20
 SAMPLE_BYTES = 4 * MIB
 ROUNDS = 5
+# The cache's form (2: thread CPU time); figures older than a week are measured again,
+# so one unlucky measurement does not lay the digests out for ever.
+FORMAT = 2
+MAX_AGE_SECONDS = 7 * 24 * 3600
 
 Layout = list[tuple[str, ...]]
 
@@ -144,7 +148,9 @@ def cached_speeds(path: str | os.PathLike[str], names: Sequence[str]) -> dict[st
     key = host_key()
     try:
         recorded = json.loads(path.read_text())
-        if recorded.get("host") == key and all(recorded["speeds"].get(n, 0) > 0 for n in names):
+        fresh = 0 <= time.time() - recorded["measured_at"] < MAX_AGE_SECONDS
+        if (recorded.get("version") == FORMAT and recorded.get("host") == key and fresh
+                and all(recorded["speeds"].get(n, 0) > 0 for n in names)):
             return {n: float(recorded["speeds"][n]) for n in names}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass  # missing, unreadable or another host's: measure
@@ -155,7 +161,7 @@ def cached_speeds(path: str | os.PathLike[str], names: Sequence[str]) -> dict[st
         # never read half a file.
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".hash-speeds-")
         with os.fdopen(handle, "w") as out:
-            json.dump({"host": key, "speeds": speeds, "measured_at": time.time()}, out)
+            json.dump({"version": FORMAT, "host": key, "speeds": speeds, "measured_at": time.time()}, out)
         os.replace(temp, path)
     except OSError:
         pass  # a read-only home: measured again at the next start, which costs ~0.2 s

@@ -101,10 +101,17 @@ def test_speeds_are_measured_once_per_host_and_read_back_after(tmp_path, monkeyp
     assert hash_layout.cached_speeds(path, NAMES) == measured
 
 
-def test_another_hosts_or_a_broken_file_is_measured_afresh(tmp_path):
+def test_another_hosts_an_old_or_a_broken_file_is_measured_afresh(tmp_path):
+    import time
+
     path = tmp_path / "hash-speeds.json"
-    path.write_text(json.dumps({"host": "another CPU", "speeds": {n: 1.0 for n in NAMES}}))
+    ones = {n: 1.0 for n in NAMES}
+    path.write_text(json.dumps({"version": hash_layout.FORMAT, "host": "another CPU", "speeds": ones,
+                                "measured_at": time.time()}))
     assert hash_layout.cached_speeds(path, NAMES)["sha256"] > 1.0
+    path.write_text(json.dumps({"version": hash_layout.FORMAT, "host": hash_layout.host_key(), "speeds": ones,
+                                "measured_at": time.time() - hash_layout.MAX_AGE_SECONDS - 1}))
+    assert hash_layout.cached_speeds(path, NAMES)["sha1"] > 1.0
     path.write_text("{not json")
     assert hash_layout.cached_speeds(path, NAMES)["md5"] > 1.0
     assert json.loads(path.read_text())["host"] == hash_layout.host_key()
@@ -114,7 +121,8 @@ def test_a_worker_lays_out_its_digests_by_this_hosts_speeds_at_start(tmp_path, s
     from config.celery import fit_hashing_to_host
 
     path = tmp_path / "speeds.json"
-    path.write_text(json.dumps({"host": hash_layout.host_key(), "speeds": INTEL_LIKE}))
+    path.write_text(json.dumps({"version": hash_layout.FORMAT, "host": hash_layout.host_key(), "speeds": INTEL_LIKE,
+                                "measured_at": __import__("time").time()}))
     settings.EVIDENCE_HASH_SPEEDS_FILE = str(path)
     monkeypatch.setattr(hashing, "_speeds", dict(hashing._speeds))
     try:
