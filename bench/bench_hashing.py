@@ -1,13 +1,19 @@
 """How close evidence.hashing comes to what the machine can do.
 
-    python bench/bench_hashing.py [--size-mib 1024] [--memory-mib 4096] [--quick]
+    python bench/bench_hashing.py [--size-mib 1024] [--memory-mib 4096] [--quick] [--emulate-no-sha]
 
 Hashes one file of random data from page cache with each digest alone
-(hashlib), with our one-pass digest_path and sha256_stream, and with
-`openssl dgst -sha256`, interleaving the repeats so that a noisy neighbour
-hurts every contender alike. Then measures the peak RSS of a child process
-running digest_path over a large sparse file. Progress goes to stderr, the
-table to stdout. GB are 10^9 bytes, MiB 2^20.
+(hashlib, and `openssl dgst -<digest>`), with our one-pass digest_path in the
+old fixed thread layout (before) and in the layout chosen from this host's
+measured speeds (after, as a worker does at start: evidence/hash_layout.py),
+and sha256_stream against `openssl dgst -sha256`, interleaving the repeats so
+that a noisy neighbour hurts every contender alike. The machine's limit for
+four digests is the ideal split of the per-digest times over the cores:
+max(slowest digest, sum / cores). Then measures the peak RSS of a child
+process running digest_path over a large sparse file. --emulate-no-sha runs
+it all with OpenSSL's SHA extensions masked (OPENSSL_ia32cap), as on a CPU
+without them. Progress goes to stderr, the table to stdout. GB are 10^9
+bytes, MiB 2^20.
 """
 
 from __future__ import annotations
@@ -30,11 +36,17 @@ sys.path.insert(0, str(ROOT))
 
 # Imported after the path is set, so that the script runs from anywhere.
 hashing = importlib.import_module("evidence.hashing")
+hash_layout = importlib.import_module("evidence.hash_layout")
+# The layout every host had before it was chosen from measured speeds.
+FIXED_LAYOUT = [["md5", "sha1"], ["sha512", "sha256"]]
+NO_SHA_EXTENSIONS = ":~0x20000000"  # OPENSSL_ia32cap: CPUID(7).EBX bit 29, the SHA extensions
 
 MIB = 1 << 20
 SINGLES = ("sha256", "sha1", "sha512", "md5")
 LIMIT_GOAL = 0.90
 OPENSSL_GOAL = 0.95
+BEFORE = "ours 4 digests, fixed layout (before)"
+AFTER = "ours 4 digests, host layout (after)"
 MEMORY_GOAL_MB = 100
 
 CHILD = """
@@ -72,8 +84,24 @@ def ours_sha256(path: Path) -> str:
 
 
 def openssl_sha256(path: Path) -> str:
-    out = subprocess.run(["openssl", "dgst", "-sha256", str(path)], check=True, capture_output=True, text=True)
+    return openssl_dgst("sha256", path)
+
+
+def openssl_dgst(name: str, path: Path) -> str:
+    out = subprocess.run(["openssl", "dgst", f"-{name}", str(path)], check=True, capture_output=True, text=True)
     return out.stdout.strip().rsplit(" ", 1)[-1].lower()
+
+
+def ours_in_layout(layout, path: Path):
+    key = (tuple(hashing.ALGORITHMS), hashing._cpu_count())
+    saved = hashing._layouts.get(key)
+    hashing._layouts[key] = [list(group) for group in layout]
+    try:
+        return hashing.digest_path(path)
+    finally:
+        hashing._layouts.pop(key, None)
+        if saved is not None:
+            hashing._layouts[key] = saved
 
 
 def make_random_file(path: Path, size: int) -> None:
@@ -138,7 +166,13 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="64 MiB timed file, 256 MiB memory test")
     parser.add_argument("--tmpdir", default=None, help="where to put the temporary files")
+    parser.add_argument("--emulate-no-sha", action="store_true",
+                        help="mask OpenSSL's use of the SHA extensions, as on a CPU without them")
     args = parser.parse_args()
+    if args.emulate_no_sha and os.environ.get("OPENSSL_ia32cap") != NO_SHA_EXTENSIONS:
+        # OpenSSL reads the mask once, when it starts: run again with it set.
+        env = dict(os.environ, OPENSSL_ia32cap=NO_SHA_EXTENSIONS)
+        return subprocess.run([sys.executable, *sys.argv], env=env).returncode
     if args.quick:
         args.size_mib, args.memory_mib = 64, 256
     size = args.size_mib * MIB
@@ -151,22 +185,28 @@ def main() -> int:
         say(f"writing {args.size_mib} MiB of random data to {path} and reading it once")
         make_random_file(path, size)
 
+        # Measured afresh, as a worker does at its first start on a host.
+        speeds = hash_layout.cached_speeds(Path(tmp) / "hash-speeds.json", hashing.ALGORITHMS)
+        hashing.use_speeds(speeds)
+        host_layout = hashing._layout(hashing.ALGORITHMS, hashing._cpu_count())
         cases: dict[str, Callable[[], object]] = {
             f"hashlib {n} alone": (lambda n=n: hashlib_alone(n, path)) for n in SINGLES
         }
-        cases["ours digest_path (4 digests)"] = lambda: hashing.digest_path(path)
-        cases["ours sha256_stream"] = lambda: ours_sha256(path)
         if has_openssl:
-            cases["openssl dgst -sha256"] = lambda: openssl_sha256(path)
-        say(f"timing, best and median of {args.repeats}")
+            cases.update({f"openssl dgst -{n}": (lambda n=n: openssl_dgst(n, path)) for n in SINGLES})
+        cases[BEFORE] = lambda: ours_in_layout(FIXED_LAYOUT, path)
+        cases[AFTER] = lambda: ours_in_layout(host_layout, path)
+        cases["ours sha256_stream"] = lambda: ours_sha256(path)
+        say(f"timing, best and median of {args.repeats}; host layout {host_layout}")
         runs, results = time_all(cases, args.repeats)
 
-        ours = results["ours digest_path (4 digests)"]
-        for name in SINGLES:
-            assert getattr(ours, name) == results[f"hashlib {name} alone"], f"{name} differs from hashlib"
-        assert results["ours sha256_stream"] == ours.sha256
-        if has_openssl:
-            assert results["openssl dgst -sha256"] == ours.sha256, "sha256 differs from openssl"
+        for ours_name in (BEFORE, AFTER):
+            ours = results[ours_name]
+            for name in SINGLES:
+                assert getattr(ours, name) == results[f"hashlib {name} alone"], f"{name} differs from hashlib"
+                if has_openssl:
+                    assert getattr(ours, name) == results[f"openssl dgst -{name}"], f"{name} differs from openssl"
+        assert results["ours sha256_stream"] == results[AFTER].sha256
         path.unlink()
 
         memory_path = Path(tmp) / "sparse.bin"
@@ -187,33 +227,35 @@ def main() -> int:
         return size / seconds / 1e9
 
     print(
-        f"Hashing {args.size_mib} MiB from page cache, {cpus} CPUs, {args.repeats} rounds; "
-        f"thread layout {hashing._layout(hashing.ALGORITHMS, hashing._cpu_count())}"
+        f"Hashing {args.size_mib} MiB from page cache, {cpus} CPUs, {args.repeats} rounds"
+        f"{' (SHA extensions masked: OPENSSL_ia32cap=' + NO_SHA_EXTENSIONS + ')' if args.emulate_no_sha else ''}; "
+        f"layout before {FIXED_LAYOUT}, after (from measured speeds) {host_layout}"
     )
+    print("measured speeds, GB/s: " + ", ".join(f"{n} {v / 1e9:.2f}" for n, v in speeds.items()))
     # Other work on the machine skews the ratios, the threaded ones most:
     # show how busy it was (last column: most CPU s others took in one run).
     print(f"1-minute load average {load_before:.2f} before, {load_after:.2f} after")
     print()
-    print(f"| {'what':<30} | {'best s':>7} | {'median s':>8} | {'GB/s best':>9} | {'GB/s med':>8} | {'others s':>8} |")
-    print(f"|{'-' * 32}|{'-' * 9}|{'-' * 10}|{'-' * 11}|{'-' * 10}|{'-' * 10}|")
+    print(f"| {'what':<36} | {'best s':>7} | {'median s':>8} | {'GB/s best':>9} | {'GB/s med':>8} | {'others s':>8} |")
+    print(f"|{'-' * 38}|{'-' * 9}|{'-' * 10}|{'-' * 11}|{'-' * 10}|{'-' * 10}|")
     for name in cases:
         print(
-            f"| {name:<30} | {best[name]:7.3f} | {median[name]:8.3f} | {gbps(best[name]):9.3f} | "
+            f"| {name:<36} | {best[name]:7.3f} | {median[name]:8.3f} | {gbps(best[name]):9.3f} | "
             f"{gbps(median[name]):8.3f} | {noise[name]:8.2f} |"
         )
     print()
 
-    ours_name = "ours digest_path (4 digests)"
+    yardsticks = [("hashlib", "hashlib {} alone")] + ([("openssl", "openssl dgst -{}")] if has_openssl else [])
+    print(f"| {'four digests in one pass: limit / ours':<44} | {'before':>7} | {'after':>7} | {'goal':>6} |")
+    print(f"|{'-' * 46}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
     for label, pick in (("best", best), ("median", median)):
-        singles = [pick[f"hashlib {n} alone"] for n in SINGLES]
-        limit = max(max(singles), sum(singles) / cpus)
-        ratio = limit / pick[ours_name]
-        print(
-            f"{label:>6}: limit max(slowest {max(singles):.3f} s, sum/{cpus} {sum(singles) / cpus:.3f} s) = "
-            f"{limit:.3f} s ({gbps(limit):.3f} GB/s); four digests {pick[ours_name]:.3f} s "
-            f"({gbps(pick[ours_name]):.3f} GB/s); limit/ours = {ratio:.2f} "
-            f"(goal >= {LIMIT_GOAL}: {verdict(ratio >= LIMIT_GOAL)})"
-        )
+        for source, pattern in yardsticks:
+            singles = [pick[pattern.format(n)] for n in SINGLES]
+            limit = max(max(singles), sum(singles) / cpus)
+            ratios = [limit / pick[name] for name in (BEFORE, AFTER)]
+            what = f"{label}, limit from {source} ({limit:.3f} s)"
+            print(f"| {what:<44} | {ratios[0]:7.2f} | {ratios[1]:7.2f} | {'>= ' + str(LIMIT_GOAL):>6} |")
+    for label, pick in (("best", best), ("median", median)):
         if has_openssl:
             ratio = pick["openssl dgst -sha256"] / pick["ours sha256_stream"]
             print(

@@ -9,9 +9,21 @@ and one scheduler with `celery -A config beat` (README, "Workers").
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("evidence_catalogue")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def fit_hashing_to_host(**_kwargs) -> None:
+    """Lay the digests out over threads by this host's measured speeds (cached on disk)."""
+    from django.conf import settings
+
+    from evidence import hash_layout, hashing
+
+    path = settings.EVIDENCE_HASH_SPEEDS_FILE or hash_layout.default_cache_path()
+    hashing.use_speeds(hash_layout.cached_speeds(path, hashing.ALGORITHMS))

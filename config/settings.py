@@ -262,6 +262,14 @@ EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE = env.int("EVIDENCE_VERIFY_PER_ITEM_PER_MINU
 EVIDENCE_METADATA_TIMEOUT = env.float("EVIDENCE_METADATA_TIMEOUT", default=60.0)
 # Test-only: seconds to sleep per hashed chunk, so a test can kill a worker mid-hash.
 EVIDENCE_HASH_CHUNK_DELAY = env.float("EVIDENCE_HASH_CHUNK_DELAY", default=0.0)
+# A worker's ingest task also takes up to EVIDENCE_INGEST_BATCH - 1 other items waiting,
+# committing their endings together, at the latest every EVIDENCE_INGEST_BATCH_BYTES
+# hashed (evidence/batch.py). 1 turns batching off.
+EVIDENCE_INGEST_BATCH = env.int("EVIDENCE_INGEST_BATCH", default=16)
+EVIDENCE_INGEST_BATCH_BYTES = env.int("EVIDENCE_INGEST_BATCH_BYTES", default=64 * 1024 * 1024)
+# Where a worker keeps the digest speeds it measured on this host at start, which lay the
+# digests out over hashing threads (evidence/hash_layout.py); empty: ~/.cache/evidence-catalogue/.
+EVIDENCE_HASH_SPEEDS_FILE = env.str("EVIDENCE_HASH_SPEEDS_FILE", default="")
 CELERY_BEAT_SCHEDULE = {
     "evidence-fixity-sweep": {
         "task": "evidence.tasks.fixity_sweep",

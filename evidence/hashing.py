@@ -27,9 +27,12 @@ ALGORITHMS = ("sha256", "sha512", "sha1", "md5")
 _SLOTS = 4
 
 # Relative CPU cost per byte of each digest, measured with hashlib on the
-# 2-core AMD EPYC with SHA-NI (bench/bench_hashing.py). Used only to balance
-# digests over threads, so rough figures are enough.
+# 2-core AMD EPYC with SHA-NI (bench/bench_hashing.py): the layout's basis
+# until this host's own speeds are given (`use_speeds`, which a worker does
+# at start from evidence/hash_layout.py's measurement).
 _COST = {"md5": 1.00, "sha512": 0.94, "sha256": 0.44, "sha1": 0.42}
+_speeds: dict[str, float] = {name: 1.0 / cost for name, cost in _COST.items()}
+_layouts: dict[tuple[tuple[str, ...], int], list[list[str]]] = {}
 
 _SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
 
@@ -254,17 +257,23 @@ def _filler(stream: BinaryIO) -> Callable[[memoryview], int]:
     return fill
 
 
+def use_speeds(speeds: dict[str, float]) -> None:
+    """Lay digests out over threads by these speeds (bytes per second, this host's)."""
+    global _speeds
+    _speeds = {**_speeds, **{name: float(v) for name, v in speeds.items() if v and v > 0}}
+    _layouts.clear()
+
+
 def _layout(names: Sequence[str], cpus: int) -> list[list[str]]:
-    """Digests spread over up to `cpus` threads, costliest first onto the
-    least loaded thread. On 2 cores: [md5, sha1] and [sha512, sha256]."""
-    workers = max(1, min(cpus, len(names)))
-    groups: list[list[str]] = [[] for _ in range(workers)]
-    loads = [0.0] * workers
-    for name in sorted(names, key=lambda n: _COST.get(n, 1.0), reverse=True):
-        lightest = loads.index(min(loads))
-        groups[lightest].append(name)
-        loads[lightest] += _COST.get(name, 1.0)
-    return groups
+    """Digests spread over up to `cpus` threads so that the busiest thread has the
+    least work, by the speeds in use (evidence/hash_layout.py). Cached per call shape."""
+    key = (tuple(names), cpus)
+    if key not in _layouts:
+        from evidence.hash_layout import choose_layout
+
+        speeds = {name: _speeds.get(name, 1.0) for name in names}
+        _layouts[key] = [list(group) for group in choose_layout(speeds, names, cpus)]
+    return _layouts[key]
 
 
 def _cpu_count() -> int:

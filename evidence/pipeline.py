@@ -29,21 +29,20 @@ import os
 import random
 import tempfile
 import time
+import uuid
 from datetime import timedelta
 from typing import Any, Iterator
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db import transaction
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from catalogue.models import Case
-from catalogue.search import index_case_add, item_text
-from evidence import capture_place, content_store, fetch, identify, metadata, storage
-from evidence.custody import PIPELINE_AGENT, custody_append, custody_append_many
+from evidence import content_store, fetch, identify, metadata, storage
+from evidence.custody import PIPELINE_AGENT, custody_append
 from evidence.hashing import CHUNK_SIZE, digest_stream
 from evidence.models import CustodyEvent, EvidenceItem
 
@@ -67,16 +66,13 @@ class ClaimLost(Exception):
 def claim(item_id: str) -> int | None:
     """Take the item for one attempt; returns the attempt number, or None if
     it is done, failed, or held by a live worker."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.EVIDENCE_CLAIM_STALE_SECONDS)
-    takeable = Q(state=State.RECEIVED) | Q(state=State.PROCESSING) & (Q(claimed_at__lt=stale) | Q(claimed_at=None))
-    with transaction.atomic():
-        changed = EvidenceItem.objects.filter(takeable, pk=item_id).update(
-            state=State.PROCESSING, claimed_at=now, attempts=F("attempts") + 1
-        )
-        if changed != 1:
-            return None
-        return EvidenceItem.objects.values_list("attempts", flat=True).get(pk=item_id)
+    from evidence.batch import claim_batch
+
+    return claim_batch(item_id, fill=0).get(_uuid(item_id))
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def _mine(item_id, attempt: int):
@@ -96,13 +92,17 @@ def _lock_mine(item_id, attempt: int) -> EvidenceItem:
 class Attempt:
     """One worker's pass over one item."""
 
-    def __init__(self, item: EvidenceItem, attempt: int) -> None:
+    def __init__(self, item: EvidenceItem, attempt: int, claims=None) -> None:
+        from evidence.batch import Claims
+
         self.item = item
         self.attempt = attempt
         self.events: list[dict[str, Any]] = []
         self.step = Action.INGESTION
         self.facts: dict[str, Any] = {}
-        self._beat = time.monotonic()
+        # The claims of every item in this worker's batch, kept fresh together.
+        self.claims = claims if claims is not None else Claims({item.pk: attempt})
+        self.ending: tuple[str, str] | None = None
 
     # progress and bookkeeping
 
@@ -113,11 +113,8 @@ class Attempt:
         self.heartbeat(done)
 
     def heartbeat(self, _done: int = 0) -> None:
-        """Keep the claim fresh; stop if a later attempt has taken the item over."""
-        if time.monotonic() - self._beat >= max(1.0, settings.EVIDENCE_CLAIM_STALE_SECONDS / 5):
-            if not _mine(self.item.pk, self.attempt).update(claimed_at=timezone.now()):
-                raise ClaimLost(f"attempt {self.attempt} on {self.item.pk} was superseded")
-            self._beat = time.monotonic()
+        """Keep the claims fresh; stop if a later attempt has taken this item over."""
+        self.claims.refresh(self.item.pk)
 
     def record(self, action: str, outcome: str = Outcome.SUCCESS, **details: Any) -> None:
         self.events.append({"action": action, "outcome": outcome, "details": details,
@@ -126,16 +123,27 @@ class Attempt:
     # the steps
 
     def run(self) -> str:
+        """Every step, then the ending, committed for this item alone."""
+        if not self.prepare():
+            return State.FAILED
+        return self.finish(*self.ending)
+
+    def prepare(self) -> bool:
+        """Every step up to the ending, which is left in `self.ending` (state, error) for
+        `finish` or a batch's one commit (evidence/batch.py). False: the attempt already
+        recorded its failure."""
         if self.item.source_url and not self.item.staged_name:
             self.step = Action.TRANSFER
             self.fetch()
         if not self.item.staged_name:
-            return self.fail("There is no staged content to ingest (no upload and no fetched copy).")
+            self.fail("There is no staged content to ingest (no upload and no fetched copy).")
+            return False
         self.step = Action.MESSAGE_DIGEST_CALCULATION
         try:
             digests = self.digest()
         except FileNotFoundError:
-            return self.fail(f"The staged content {self.item.staged_name} is missing from storage.")
+            self.fail(f"The staged content {self.item.staged_name} is missing from storage.")
+            return False
         self.facts.update(digests.as_dict())
         self.record(Action.MESSAGE_DIGEST_CALCULATION, algorithms=["sha256", "sha512", "sha1", "md5"],
                     **digests.as_dict())
@@ -152,7 +160,8 @@ class Attempt:
             reason = (f"The declared SHA-256 {self.item.declared_sha256} does not match the "
                       f"{digests.size} bytes received, whose SHA-256 is {digests.sha256}.")
             self.record(Action.QUARANTINE, Outcome.SUCCESS, reason=reason, content=stored.name)
-            return self.finish(State.QUARANTINED, error=reason)
+            self.ending = (State.QUARANTINED, reason)
+            return True
         with self.local_copy(stored.name) as path:
             self.step = Action.FORMAT_IDENTIFICATION
             found = identify.identify(path=path, original_filename=self.item.original_filename)
@@ -168,7 +177,8 @@ class Attempt:
             self.record(Action.METADATA_EXTRACTION, Outcome.FAILURE if parsed is False else Outcome.SUCCESS,
                         extractor=extracted.get("extractor"), parsed=parsed, error=extracted.get("error", ""),
                         text_chars=len(text))
-        return self.finish(State.SEALED)
+        self.ending = (State.SEALED, "")
+        return True
 
     def fetch(self) -> None:
         try:
@@ -219,41 +229,12 @@ class Attempt:
 
     # endings
 
-    def finish(self, state: str, *, error: str = "") -> str:
-        facts = self.facts
-        with transaction.atomic():
-            item = _lock_mine(self.item.pk, self.attempt)
-            staged = item.staged_name
-            item.sha256, item.sha512, item.sha1, item.md5 = (facts[k] for k in ("sha256", "sha512", "sha1", "md5"))
-            item.size = facts["size"]
-            item.media_type = facts.get("media_type", "")
-            item.metadata = facts.get("metadata", {})
-            item.extracted_text = facts.get("text", "")
-            item.state, item.error, item.staged_name, item.claimed_at = state, error, "", None
-            item.sealed_at = timezone.now() if state == State.SEALED else None
-            item.save(update_fields=["sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata",
-                                     "extracted_text", "state", "error", "staged_name", "claimed_at", "sealed_at"])
-            events = list(self.events)
-            events += capture_place.fill_from_gps(item)  # the capture position from EXIF GPS (issue 13)
-            if state == State.SEALED:
-                case = Case.objects.only("id", "reference").get(pk=item.case_id)
-                index_case_add(case, item_text(
-                    exhibit=item.exhibit, title=item.title, description=item.description,
-                    filename=item.original_filename, text=item.extracted_text,
-                ))
-                events.append({"action": Action.INDEXING,
-                               "details": {"case": case.reference, "text_chars": len(item.extracted_text)}})
-                same = list(
-                    EvidenceItem.objects.filter(sha256=item.sha256).exclude(pk=item.pk)
-                    .order_by("created_at").values_list("exhibit", flat=True)
-                )
-                events.append({"action": Action.INGESTION, "details": {
-                    "sealed": True, "content": facts["content"]["name"],
-                    "object_created": facts["content"]["created"], "same_content_as": same,
-                    "attempt": self.attempt,
-                }})
-            custody_append_many(item=item, entries=events, agent=PIPELINE_AGENT)
-            transaction.on_commit(lambda: _discard_quietly(staged))
+    def finish(self, state: str, error: str = "") -> str:
+        from evidence.batch import finish_many
+
+        self.ending = (state, error)
+        if finish_many([self]):
+            raise ClaimLost(f"attempt {self.attempt} on {self.item.pk} was superseded")
         return state
 
     def fail(self, reason: str, **details: Any) -> str:
@@ -287,36 +268,13 @@ def _discard_quietly(name: str) -> None:
 # --- entry points -------------------------------------------------------------
 
 
-def ingest(item_id: str) -> str:
-    """Run the pipeline for one item. Returns its state afterwards, or "busy"
-    when a live worker holds it. Raises TransientError to be retried."""
-    attempt = claim(item_id)
-    if attempt is None:
-        current = EvidenceItem.objects.filter(pk=item_id).values_list("state", flat=True).first()
-        if current is None:
-            log.warning("ingest: no evidence item %s", item_id)
-            return "missing"
-        return "busy" if current == State.PROCESSING else current
-    item = EvidenceItem.objects.select_related("case").get(pk=item_id)
-    run = Attempt(item, attempt)
-    try:
-        return run.run()
-    except _Stop:
-        return State.FAILED
-    except ClaimLost:
-        log.info("ingest: %s was taken over by a later attempt", item_id)
-        return "superseded"
-    except content_store.StoredObjectMismatch as exc:
-        return run.fail(str(exc))
-    except (OSError, OperationalError, InterfaceError) as exc:
-        with contextlib.suppress(DatabaseError):
-            run.release()
-        raise TransientError(f"{type(exc).__name__}: {exc}") from exc
-    except Exception as exc:
-        log.exception("ingest: unexpected error on %s", item_id)
-        with contextlib.suppress(ClaimLost, DatabaseError):
-            return run.fail(f"Unexpected error during {run.step}: {type(exc).__name__}: {exc}")
-        raise
+def ingest(item_id: str, *, fill: int = 0) -> str:
+    """Run the pipeline for one item and, with `fill`, for up to that many other
+    items waiting (evidence/batch.py). Returns the item's state afterwards, or
+    "busy" when a live worker holds it. Raises TransientError to be retried."""
+    from evidence.batch import ingest_batch
+
+    return ingest_batch(item_id, fill=fill)
 
 
 def give_up(item_id: str, reason: str) -> str:

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 
 from catalogue.models import Case, Place, ProtectedPerson
 from catalogue.roles import INVESTIGATOR, user_has_role
 from evidence import derivation, storage
-from evidence.custody import TIME_UNKNOWN, custody_append
+from evidence.custody import TIME_UNKNOWN, custody_append, custody_append_many
 from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
 from evidence.models import CustodyEvent, EvidenceItem, ItemConsentDependency
@@ -136,24 +136,27 @@ def evidence_register(
     staged = storage.stage_upload(file, original_filename) if file is not None else ""
     try:
         with transaction.atomic():
-            # Numbering exhibits per case: lock the case row (only its id: the row
-            # carries the case's whole search text).
-            Case.objects.select_for_update().filter(pk=case.pk).only("id").first()
-            item.number = (case.evidence.aggregate(n=Max("number"))["n"] or 0) + 1
+            # Numbering exhibits per case: lock the case row and read the last number in
+            # one statement (only the id is read: the row carries the case's whole search text).
+            last = (EvidenceItem.objects.filter(case=OuterRef("pk")).order_by("-number").values("number")[:1])
+            item.number = (Case.objects.select_for_update().filter(pk=case.pk).order_by()
+                           .values_list(Subquery(last), flat=True).first() or 0) + 1
             item.exhibit = f"{case.reference}/E{item.number:03d}"
             item.staged_name = staged
             item.save(force_insert=True)
+            entries = []
             if item.captured_at or captured_by or capture_place:
                 # Dated only by a capture time known exactly: a partial or missing one is in the details.
                 exact = item.captured_at_precision == Precision.EXACT
-                custody_append(item=item, action=Action.CAPTURE, user=actor, details={
+                entries.append({"action": Action.CAPTURE, "details": {
                     "captured_by": captured_by, "capture_place": str(capture_place or ""),
                     "captured_at": partial_iso(item.captured_at, item.captured_at_precision),
                     "precision": item.captured_at_precision,
-                }, occurred_at=item.captured_at if exact else TIME_UNKNOWN)
-            custody_append(
-                item=item, action=Action.ACCESSION, user=actor,
-                details={
+                }, "occurred_at": item.captured_at if exact else TIME_UNKNOWN})
+            # Capture and accession in one append: one lock of the chain and the log, not two.
+            entries.append({
+                "action": Action.ACCESSION,
+                "details": {
                     "exhibit": item.exhibit, "case": case.reference, "via": via,
                     "original_filename": item.original_filename, "received_bytes": size,
                     "declared_sha256": declared_sha256, "source_url": source_url, "held_by": held_by,
@@ -161,7 +164,8 @@ def evidence_register(
                     **{name: partial_iso(getattr(item, name), getattr(item, f"{name}_precision"))
                        for name in ITEM_TIMES[1:] if getattr(item, name) is not None},
                 },
-            )
+            })
+            custody_append_many(item=item, entries=entries, user=actor)
             if link is not None:
                 derivation.link_record(item=item, link=link, actor=actor)
             if not is_reference:

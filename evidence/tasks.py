@@ -18,18 +18,25 @@ MAX_RETRIES = 8
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def ingest(self, item_id: str) -> str:
     """Turn a received item into a sealed exhibit."""
+    # In-process (no broker) a filing seals its own item only, never other people's.
+    fill = 0 if self.request.is_eager else settings.EVIDENCE_INGEST_BATCH - 1
     try:
-        outcome = pipeline.ingest(item_id)
+        outcome = pipeline.ingest(item_id, fill=fill)
     except pipeline.TransientError as exc:
         # In-process (no broker) there is no backoff to wait on: fail visibly, retry by hand.
         if self.request.is_eager or self.request.retries >= self.max_retries:
             return pipeline.give_up(item_id, reason=str(exc))
         raise self.retry(exc=exc, countdown=pipeline.retry_backoff(self.request.retries)) from exc
-    if outcome == "busy" and not self.request.is_eager:
-        # Another worker holds a live claim. If it is alive it will finish and the
-        # follow-up finds the item sealed; if it died (a prefork child killed and
-        # its message redelivered at once) the follow-up finds the claim stale and
-        # takes over, minutes rather than a sweep later.
+    redelivered = (self.request.delivery_info or {}).get("redelivered")
+    if outcome == "busy" and not self.request.is_eager and redelivered:
+        # This message came back from a worker that died holding the item (a prefork
+        # child killed, or the visibility timeout), and the claim is not stale yet. The
+        # follow-up finds the item sealed if a live worker has it, or the claim stale,
+        # and takes over, minutes rather than a sweep later. A first delivery that finds
+        # the item busy is the common case in a burst (another task's batch took it):
+        # no follow-up, or a burst would queue one per item; should that batch's worker
+        # die, its own message comes back redelivered, and any task's fill and the
+        # sweeper take stale claims too.
         ingest.apply_async((item_id,), countdown=settings.EVIDENCE_CLAIM_STALE_SECONDS + 5)
     return outcome
 

@@ -91,7 +91,7 @@ def test_a_failed_transaction_removes_the_staged_upload(case, investigator, sett
     def boom(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "custody_append", boom)
+    monkeypatch.setattr(services, "custody_append_many", boom)  # the filing's one append
     with pytest.raises(RuntimeError):
         evidence_register(actor=investigator, case=case, kind="document", title="A",
                           file=io.BytesIO(b"payload"), original_filename="a.txt")
