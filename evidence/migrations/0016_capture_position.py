@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalogue', '0011_consent'),
-        ('evidence', '0012_case_links'),
+        ('evidence', '0013_sequenced_log'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
