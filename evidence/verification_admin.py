@@ -20,6 +20,7 @@ from django.utils.safestring import mark_safe
 
 from catalogue.admin_refusals import refusal_messages
 from catalogue.case_changes import StateConflict
+from catalogue.roles import INVESTIGATOR, REVIEWER, user_access
 from evidence.models import ExhibitAnalysis
 from evidence.verification_records import (
     PARTIAL,
@@ -58,6 +59,13 @@ class VerificationListFilter(admin.SimpleListFilter):
         return filter_by_status(queryset, self.value()) if self.value() in STATUS_LABELS else queryset
 
 
+def _may_record(viewer) -> bool:
+    """Whether to offer the button: legal staff only read (the service still decides for the rest)."""
+    if viewer is None:
+        return True
+    return viewer.is_superuser or bool(user_access(viewer).roles & {INVESTIGATOR, REVIEWER})
+
+
 class VerificationAdminMixin:
     """For EvidenceItemAdmin: expects get_queryset to carry `signoff_count` (with_signoff_count)."""
 
@@ -84,9 +92,11 @@ class VerificationAdminMixin:
             "<th>confidence</th><th>by</th><th>recorded at</th></tr></thead><tbody>{}</tbody></table>"
             '<table class="verification-signoffs"><thead><tr><th>signed off by</th><th>note</th>'
             "<th>signed at</th></tr></thead><tbody>{}</tbody></table>"
-            '<p><a class="button" href="{}">Record an analysis or sign off</a></p>',
+            "{}",
             STATUS_LABELS[record["status"]], analyses or mark_safe('<tr><td colspan="6">none yet</td></tr>'),
-            signoffs or mark_safe('<tr><td colspan="3">none yet</td></tr>'), url,
+            signoffs or mark_safe('<tr><td colspan="3">none yet</td></tr>'),
+            format_html('<p><a class="button" href="{}">Record an analysis or sign off</a></p>', url)
+            if _may_record(getattr(obj, "_viewer", None)) else "",
         )
 
     def get_urls(self):
