@@ -126,10 +126,17 @@ def key_details(event: CustodyEvent) -> list[tuple[str, str]]:
     return rows
 
 
+def action_words(event: CustodyEvent) -> str:
+    if event.action == Action.DERIVATION and (event.details or {}).get("preview"):
+        return str(_("Preview made (a display copy, not the exhibit)") if event.outcome == CustodyEvent.Outcome.SUCCESS
+                   else _("Preview attempted"))
+    return str(ACTION_WORDS.get(event.action, event.action))
+
+
 def timeline(events) -> list[TimelineEntry]:
     return [
         TimelineEntry(
-            seq=e.seq, action=e.action, action_words=str(ACTION_WORDS.get(e.action, e.action)),
+            seq=e.seq, action=e.action, action_words=action_words(e),
             outcome=e.get_outcome_display(), failed=e.outcome == CustodyEvent.Outcome.FAILURE,
             actor=actor_text(e.actor), occurred=time_text(e.occurred_at), recorded=time_text(e.recorded_at),
             key_details=key_details(e),
