@@ -175,7 +175,7 @@ def test_an_unknown_id_is_a_404(client, filer, items):
     assert client.get("/admin/evidence/evidenceitem/not-a-uuid/download/").status_code == 404
 
 
-def test_tampered_digests_are_refused_with_a_clear_message_and_nothing_leaves(client, filer, items):
+def test_tampered_digests_are_refused_with_a_clear_message_and_nothing_leaves(committed_db, client, filer, items):
     document = items[PDF]
     table = EvidenceItem._meta.db_table
     key = str(document.pk) if connection.vendor == "postgresql" else document.pk.hex
@@ -240,7 +240,7 @@ def test_the_badge_is_pending_until_a_head_is_signed_then_intact(items, own_ledg
     assert status.state == chain_status.INTACT, status.problems
 
 
-def test_the_badge_says_broken_when_an_entry_was_rewritten(client, filer, items):
+def test_the_badge_says_broken_when_an_entry_was_rewritten(committed_db, client, filer, items):
     picture = items[JPEG]
     db_guards.rewrite_custody_details(picture, 1, json.dumps({"via": "forged"}))
     status = chain_status.item_chain_status(picture)
@@ -312,3 +312,27 @@ def test_a_superuser_outside_every_team_is_still_refused_nothing_but_is_recorded
     login(client, boss)
     assert client.get(url("download", items[PDF])).status_code == 200
     assert views(items[PDF], "download").get().actor == f"user:{boss.username}"
+
+
+def test_a_video_gets_a_player_streaming_the_original_with_ranges(client, filer, case):
+    from tests.factories import sealed_item
+
+    clip = sealed_item(actor=filer, case=case, data=b"\x00\x00\x00\x18ftypmp42" + bytes(500), filename="clip.mp4")
+    EvidenceItem.objects.filter(pk=clip.pk).update(media_type="video/mp4")
+    login(client, filer)
+    html = client.get(url("change", clip)).content.decode()
+    assert f'<video class="exhibit-video" controls preload="metadata" src="{url("inline", clip)}">' in html
+    answer = client.get(url("inline", clip), HTTP_RANGE="bytes=8-15")
+    assert answer.status_code == 206 and b"".join(answer.streaming_content) == b"mp42" + bytes(4)
+    assert answer["Content-Type"] == "video/mp4"
+
+
+def test_a_kind_the_browser_could_run_is_never_shown_inline(client, filer, case):
+    from tests.factories import sealed_item
+
+    page = sealed_item(actor=filer, case=case, data=b"<script>alert(1)</script>", filename="page.html",
+                       kind="webpage")
+    EvidenceItem.objects.filter(pk=page.pk).update(media_type="text/html")
+    login(client, filer)
+    assert client.get(url("inline", page)).status_code == 404
+    assert "is not shown in the browser" in client.get(url("change", page)).content.decode()
