@@ -149,7 +149,8 @@ def test_the_seed_copies_no_run_of_five_words_from_the_article(path):
 # --- the generated demonstration exhibits (seeds/demo_exhibits.py) ---------------------------
 
 
-def test_the_seed_files_sealed_demonstration_exhibits_in_a_case_of_their_own(db, django_capture_on_commit_callbacks):
+def test_the_seed_files_sealed_demonstration_exhibits_in_a_case_of_their_own(db, eager_celery,
+                                                                            django_capture_on_commit_callbacks):
     """Pictures with EXIF GPS at the gazetteer's places, a PDF and a tone: sealed by the pipeline, each
     picture with its preview; every one says it is generated and evidence of nothing."""
     with django_capture_on_commit_callbacks(execute=True):  # the pipeline and the preview worker, in-process
