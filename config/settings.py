@@ -257,6 +257,13 @@ EVIDENCE_FETCH_MAX_REDIRECTS = env.int("EVIDENCE_FETCH_MAX_REDIRECTS", default=5
 # (each appends a custody entry and a log leaf).
 EVIDENCE_EXPORTS_PER_DAY = env.int("EVIDENCE_EXPORTS_PER_DAY", default=20)
 EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE = env.int("EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE", default=2)
+# The admin's item page (issue 13). Viewing a preview or playing an item in the browser is a
+# dissemination custody entry, once per person, item and kind of view within this many seconds
+# (a player asks for dozens of byte ranges while one person listens once); every download is
+# recorded. The page's integrity badge re-hashes stored bytes up to this size on each view;
+# larger items show their last recorded fixity check instead.
+EVIDENCE_VIEW_RECORD_WINDOW_SECONDS = env.int("EVIDENCE_VIEW_RECORD_WINDOW_SECONDS", default=600)
+EVIDENCE_BADGE_REHASH_MAX_BYTES = env.int("EVIDENCE_BADGE_REHASH_MAX_BYTES", default=64 * 1024**2)
 # A metadata parser (Pillow, pypdf, hachoir) still running after this many seconds is
 # stopped, and the item sealed with its metadata marked as not parsed.
 EVIDENCE_METADATA_TIMEOUT = env.float("EVIDENCE_METADATA_TIMEOUT", default=60.0)

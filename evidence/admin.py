@@ -6,7 +6,6 @@ may not import evidence.
 
 from __future__ import annotations
 
-import json
 from functools import partial
 
 from django.contrib import admin, messages
@@ -32,6 +31,7 @@ from catalogue.selectors import cases_visible_to
 from evidence import pipeline, storage
 from evidence.consent_admin import ConsentAdminMixin
 from evidence.custody import verify_chain
+from evidence.exhibit_admin import ExhibitAdminMixin
 from evidence.forms import (
     DESCRIPTION_FIELDS,
     FILING_FIELDS,
@@ -41,7 +41,7 @@ from evidence.forms import (
 )
 from evidence.map_admin import CaseMapAdminMixin, ItemMapAdminMixin
 from evidence.models import CustodyEvent, EvidenceItem, ExportJob
-from evidence.selectors import custody_of, items_visible_to
+from evidence.selectors import items_visible_to
 from evidence.services import evidence_register, evidence_update_description
 from evidence.times import ITEM_TIMES
 from evidence.verification_admin import VerificationAdminMixin, VerificationListFilter
@@ -133,12 +133,14 @@ FILING_RECORD = ["exhibit", "case", "linked_cases", "state", "error", "withdrawn
                  "held_by", "capture_place", "capture_position_map", "created_by", "created_at", "sealed_at"]
 DERIVATION = ["derived_from_link", "relation", "derived_from_sha256", "derivation_method", "derived_by",
               "derivatives_list"]
-INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata_json"]
+# The metadata is shown as tables in the exhibit panel, the custody log as a timeline below the
+# fields (evidence/exhibit_admin.py and its templates).
+INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "media_type"]
 
 
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(ItemMapAdminMixin, ConsentAdminMixin, VerificationAdminMixin, ServiceRefusalMixin,
-                        admin.ModelAdmin):
+class EvidenceItemAdmin(ExhibitAdminMixin, ItemMapAdminMixin, ConsentAdminMixin, VerificationAdminMixin,
+                        ServiceRefusalMixin, admin.ModelAdmin):
     list_display = ["exhibit", "title", "kind", "state", "media_type", "size", "verification_status"]
     list_filter = ["kind", "state", "media_type", ("case__sensitivity", admin.ChoicesFieldListFilter), "withdrawn",
                    VerificationListFilter, "graphic_content", "risk_to_person"]
@@ -164,11 +166,10 @@ class EvidenceItemAdmin(ItemMapAdminMixin, ConsentAdminMixin, VerificationAdminM
             (_("Integrity (set by the pipeline)"), {"fields": INTEGRITY}),
             (_("Derivation (set at filing, never changed)"), {"fields": DERIVATION}),
             (_("Verification (Berkeley Protocol: two people sign off)"), {"fields": ["verification_record"]}),
-            (_("Custody log"), {"fields": ["custody_log"]}),
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else [*FILING_RECORD, *INTEGRITY, *DERIVATION, "verification_record", "custody_log"]
+        return [] if obj is None else [*FILING_RECORD, *INTEGRITY, *DERIVATION, "verification_record"]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "case":
@@ -245,29 +246,6 @@ class EvidenceItemAdmin(ItemMapAdminMixin, ConsentAdminMixin, VerificationAdminM
             ((reverse("admin:catalogue_case_change", args=[link.case_id]), link.case.reference, link.reason,
               link.linked_by.get_username(), link.linked_at.date().isoformat()) for link in links),
         ) or "—"
-
-    @admin.display(description=_("metadata"))
-    def metadata_json(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.metadata, indent=2, ensure_ascii=False, sort_keys=True))
-
-    @admin.display(description=_("custody log"))
-    def custody_log(self, obj):
-        rows = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
-                "<td><code>{}</code></td><td><code>{}</code></td></tr>",
-            (
-                (e.seq, e.action, e.outcome, e.actor, e.occurred_at.isoformat() if e.occurred_at else "unknown",
-                 e.recorded_at.isoformat(),
-                 json.dumps(e.details, ensure_ascii=False, sort_keys=True), e.entry_hash)
-                for e in custody_of(obj)
-            ),
-        )
-        return format_html(
-            '<table class="custody-log"><thead><tr><th>seq</th><th>action</th><th>outcome</th><th>actor</th>'
-            "<th>occurred at</th><th>recorded at</th><th>details</th><th>entry hash</th></tr></thead>"
-            "<tbody>{}</tbody></table>",
-            rows,
-        )
 
     @admin.action(description=_("Verify custody chains"), permissions=["view"])
     def verify_custody_chains(self, request, queryset):

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogue.admin_refusals import refusal_messages
 from catalogue.case_changes import StateConflict
+from catalogue.roles import INVESTIGATOR, REVIEWER, user_access
 from evidence.models import ExhibitAnalysis
 from evidence.verification_records import (
     PARTIAL,
@@ -58,6 +59,13 @@ class VerificationListFilter(admin.SimpleListFilter):
         return filter_by_status(queryset, self.value()) if self.value() in STATUS_LABELS else queryset
 
 
+def _may_record(viewer) -> bool:
+    """Whether to offer the button: legal staff only read (the service still decides for the rest)."""
+    if viewer is None:
+        return True
+    return viewer.is_superuser or bool(user_access(viewer).roles & {INVESTIGATOR, REVIEWER})
+
+
 class VerificationAdminMixin:
     """For EvidenceItemAdmin: expects get_queryset to carry `signoff_count` (with_signoff_count)."""
 
@@ -84,13 +92,14 @@ class VerificationAdminMixin:
             "<th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>"
             '<table class="verification-signoffs"><thead><tr><th>{}</th><th>{}</th>'
             "<th>{}</th></tr></thead><tbody>{}</tbody></table>"
-            '<p><a class="button" href="{}">{}</a></p>',
+            "{}",
             _("Status"), STATUS_LABELS[record["status"]],
             _("kind"), _("method"), _("result"), _("confidence"), _("by"), _("recorded at"),
             analyses or format_html('<tr><td colspan="6">{}</td></tr>', _("none yet")),
             _("signed off by"), _("note"), _("signed at"),
-            signoffs or format_html('<tr><td colspan="3">{}</td></tr>', _("none yet")), url,
-            _("Record an analysis or sign off"),
+            signoffs or format_html('<tr><td colspan="3">{}</td></tr>', _("none yet")),
+            format_html('<p><a class="button" href="{}">{}</a></p>', url, _("Record an analysis or sign off"))
+            if _may_record(getattr(obj, "_viewer", None)) else "",
         )
 
     def get_urls(self):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Callable
 
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.db import transaction
 
 from catalogue import services as case_services
@@ -18,7 +19,7 @@ from catalogue.models import Actor, Case, CaseSource, Place, Source, Team, Victi
 from evidence.models import EvidenceItem
 from evidence.services import evidence_register
 from evidence.times import ITEM_TIMES, parse
-from seeds import data
+from seeds import data, demo_exhibits
 
 SEED_USERNAME = "seed-loader"
 
@@ -50,7 +51,7 @@ def seed_user():
 
 
 @transaction.atomic
-def load(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
+def load(progress: Callable[[str], None] = lambda _msg: None, *, demo: bool = True) -> dict[str, int]:
     created = {"cases": 0, "places": 0, "sources": 0, "actors": 0, "evidence items": 0}
     user = seed_user()
     team, _ = Team.objects.get_or_create(slug=data.TEAM["slug"], defaults={"name": data.TEAM["name"]})
@@ -115,4 +116,29 @@ def load(progress: Callable[[str], None] = lambda _msg: None) -> dict[str, int]:
                 via="seed", **_times(spec_item),
             )
             created["evidence items"] += 1
+    if demo:
+        progress(f"[demo] {demo_exhibits.REFERENCE} generated exhibits")
+        created["evidence items"] += _load_demo_exhibits(user, team, places)
     return created
+
+
+def _load_demo_exhibits(user, team: Team, places: dict[str, Place]) -> int:
+    """The generated demonstration files (seeds/demo_exhibits.py), uploaded as an investigator
+    would; the pipeline seals them once the seed's transaction commits."""
+    spec = demo_exhibits.CASE
+    case = Case.objects.filter(reference=spec["reference"]).first()
+    if case is None:
+        case = case_services.case_create(
+            actor=user, team=team, reference=spec["reference"], title=spec["title"], summary=spec["summary"],
+            date_precision=Case.DatePrecision.UNKNOWN, places=[places[k] for k in spec["places"]],
+        )
+    filed = 0
+    for item in demo_exhibits.exhibits(places):
+        if EvidenceItem.objects.filter(case=case, title=item["title"]).exists():
+            continue
+        evidence_register(
+            actor=user, case=case, kind=item["kind"], title=item["title"], description=item["description"],
+            file=ContentFile(item["data"], name=item["filename"]), original_filename=item["filename"], via="seed",
+        )
+        filed += 1
+    return filed

@@ -1,5 +1,6 @@
 """The demonstration data set loads, loading it twice changes nothing, and it says no more than its article."""
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from catalogue.models import Actor, Case, CaseSource, Place, Source, VictimCount
 from catalogue.rome_statute import SELECTABLE
 from evidence.models import CustodyEvent, EvidenceItem
 from evidence.times import ITEM_TIMES
-from seeds import data
+from seeds import data, demo_exhibits
 
 ARTICLE = Path(settings.BASE_DIR).parent / "shared" / "seeds" / "000_e08bb0a2d794f05c.txt"
 ARTICLE_SOURCE = next(s["name"] for s in data.SOURCES if s["key"] == "news-article")
@@ -26,7 +27,8 @@ def counts():
 
 def test_seed_loads_every_case_of_the_data_set(db):
     call_command("seed")
-    assert set(Case.objects.values_list("reference", flat=True)) == {f"UA-2022-000{n}" for n in range(1, 8)}
+    assert set(Case.objects.values_list("reference", flat=True)) == {f"UA-2022-000{n}" for n in range(1, 8)} | {
+        demo_exhibits.REFERENCE}
     theatre = Case.objects.get(categories__code="8(2)(b)(ix)", places__name="Mariupol")
     assert theatre.victim_counts.get(category="killed").count == 300
     assert EvidenceItem.objects.filter(kind="intercept", state="reference").exists()
@@ -87,8 +89,9 @@ def test_it_files_yemelianenkos_words_as_his_own_not_as_an_agency_finding(db):
 
 def test_it_files_no_kind_of_item_the_article_does_not_mention(db):
     call_command("seed")
-    assert set(EvidenceItem.objects.values_list("kind", flat=True)) == KINDS_THE_ARTICLE_MENTIONS
-    assert not EvidenceItem.objects.filter(kind__in=["video", "testimony", "image", "dataset"]).exists()
+    article_items = EvidenceItem.objects.exclude(case__reference=demo_exhibits.REFERENCE)
+    assert set(article_items.values_list("kind", flat=True)) == KINDS_THE_ARTICLE_MENTIONS
+    assert not article_items.filter(kind__in=["video", "testimony", "image", "dataset"]).exists()
 
 
 def test_it_invents_no_time_for_any_item(db):
@@ -141,3 +144,43 @@ def test_the_seed_copies_no_run_of_five_words_from_the_article(path):
     ours = words((Path(settings.BASE_DIR) / path).read_text(encoding="utf-8"))
     copied = {" ".join(ours[i:i + 5]) for i in range(len(ours) - 4) if tuple(ours[i:i + 5]) in runs}
     assert not copied
+
+
+# --- the generated demonstration exhibits (seeds/demo_exhibits.py) ---------------------------
+
+
+def test_the_seed_files_sealed_demonstration_exhibits_in_a_case_of_their_own(db, eager_celery,
+                                                                            django_capture_on_commit_callbacks):
+    """Pictures with EXIF GPS at the gazetteer's places, a PDF and a tone: sealed by the pipeline, each
+    picture with its preview; every one says it is generated and evidence of nothing."""
+    with django_capture_on_commit_callbacks(execute=True):  # the pipeline and the preview worker, in-process
+        call_command("seed")
+    demo = EvidenceItem.objects.filter(case__reference=demo_exhibits.REFERENCE).order_by("number")
+    assert [(i.kind, i.state) for i in demo] == [("image", "sealed")] * 3 + [("document", "sealed"),
+                                                                             ("audio", "sealed")]
+    places = {p.name: (float(p.latitude), float(p.longitude)) for p in Place.objects.all()}
+    for item, name in zip(demo[:3], ["Kyiv", "Chernihiv", "Mariupol"], strict=True):
+        gps = item.metadata["gps"]
+        assert (gps["latitude"], gps["longitude"]) == pytest.approx(places[name], abs=1e-6)
+        assert item.media_type == "image/jpeg" and "captured_at" not in item.metadata  # no time written
+        assert item.custody.filter(action="derivation", details__preview="thumbnail", outcome="success").exists()
+    pdf, audio = demo[3], demo[4]
+    assert pdf.media_type == "application/pdf" and pdf.metadata["info"]["title"] == "Demonstration notice"
+    assert "evidence of nothing" in pdf.extracted_text
+    assert audio.metadata["duration_seconds"] == pytest.approx(3.0)
+    assert all("not evidence of any event" in i.description for i in demo)
+    assert "not evidence" in Case.objects.get(reference=demo_exhibits.REFERENCE).title
+
+
+def test_the_demonstration_files_are_the_same_bytes_on_every_run():
+    first = [hashlib.sha256(s["data"]).hexdigest() for s in demo_exhibits.exhibits(_gazetteer())]
+    assert first == [hashlib.sha256(s["data"]).hexdigest() for s in demo_exhibits.exhibits(_gazetteer())]
+
+
+def test_the_seed_can_leave_the_demonstration_exhibits_out(db):
+    call_command("seed", "--no-demo-exhibits")
+    assert not Case.objects.filter(reference=demo_exhibits.REFERENCE).exists()
+
+
+def _gazetteer():
+    return {spec["key"]: Place(latitude=spec["latitude"], longitude=spec["longitude"]) for spec in data.PLACES}

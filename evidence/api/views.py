@@ -51,9 +51,9 @@ from evidence.api.serializers import (
 )
 from evidence.api.verification import verify_item
 from evidence.case_links import item_link_case
-from evidence.custody import custody_append
+from evidence.dissemination import record_dissemination
 from evidence.hashing import normalise_sha256
-from evidence.models import CustodyEvent, EvidenceItem
+from evidence.models import EvidenceItem
 from evidence.services import evidence_register, item_set_flags
 from evidence.verification_records import analysis_record, signoff_record, verification_of
 
@@ -208,11 +208,10 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         try:
             first, last = span if span is not None else (0, item.size - 1)
             # Recorded, and committed, before the first byte leaves.
-            custody_append(
-                item=item, action=CustodyEvent.Action.DISSEMINATION, user=request.user,
-                details={**_client_facts(request), "range": range_header or None,
-                         "first_byte": first, "last_byte": last, "bytes": last - first + 1},
-            )
+            record_dissemination(item=item, user=request.user, details={
+                **_client_facts(request), "range": range_header or None,
+                "first_byte": first, "last_byte": last, "bytes": last - first + 1,
+            })
         except BaseException:
             stream.close()
             raise

@@ -32,7 +32,9 @@ def chromium_path() -> str | None:
 def is_local(url: str) -> bool:
     """True for what may be fetched in a browser test: this machine, or inline data."""
     parts = urlsplit(url)
-    if parts.scheme in {"data", "blob", "about"}:
+    # chrome:// and chrome-extension:// are the browser's own resources (its PDF viewer is an
+    # extension that loads its scripts from them): they never leave the machine.
+    if parts.scheme in {"data", "blob", "about", "chrome", "chrome-extension", "chrome-untrusted"}:
         return True
     return (parts.hostname or "") in LOCAL_HOSTS
 
