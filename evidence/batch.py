@@ -198,6 +198,13 @@ def finish_many(runs: list[Attempt]) -> set[uuid.UUID]:
         transaction.on_commit(lambda: [_discard_quietly(name) for name in staged if name])
     for run in mine:
         run.claims.drop(run.item.pk)
+    # Display copies for every item this batch sealed, its batch-mates' too (evidence/previews.py).
+    # After the ending's transaction: a worker reading the item sees it sealed.
+    from evidence.preview_tasks import make_previews
+
+    for run in mine:
+        if run.ending[0] == State.SEALED:
+            make_previews.delay(str(run.item.pk))
     return lost
 
 

@@ -11,7 +11,7 @@ from celery import shared_task
 from django.conf import settings
 
 from evidence import fixity, pipeline
-from evidence.preview_tasks import make_previews
+from evidence import preview_tasks  # noqa: F401  (autodiscovery reads tasks.py only: this registers make_previews)
 
 MAX_RETRIES = 8
 
@@ -28,8 +28,6 @@ def ingest(self, item_id: str) -> str:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             return pipeline.give_up(item_id, reason=str(exc))
         raise self.retry(exc=exc, countdown=pipeline.retry_backoff(self.request.retries)) from exc
-    if outcome == pipeline.State.SEALED:
-        make_previews.delay(item_id)  # display copies, made from the sealed bytes (evidence/previews.py)
     redelivered = (self.request.delivery_info or {}).get("redelivered")
     if outcome == "busy" and not self.request.is_eager and redelivered:
         # This message came back from a worker that died holding the item (a prefork

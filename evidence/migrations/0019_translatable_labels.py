@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0013_translatable_labels'),
+        ('catalogue', '0015_translatable_labels'),
         ('evidence', '0016_capture_position'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
