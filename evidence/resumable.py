@@ -110,6 +110,8 @@ def upload_create(*, actor: AbstractBaseUser, case: Case, filename: str, size: i
         errors["filename"] = _("Give the file's name.")
     if relative_path and relative_path.rsplit("/", 1)[-1] != filename:
         errors["relative_path"] = _("The relative path must end with the file's name.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in filename + relative_path):
+        errors["filename"] = _("The name holds control characters; give it as the file is named.")
     if len(relative_path) > 1000:
         errors["relative_path"] = _("The relative path is longer than 1000 characters.")
     if kind and kind not in Kind.values:
@@ -277,26 +279,32 @@ class PiecesReader(io.RawIOBase):
 def _file_item(*, actor: AbstractBaseUser, upload: ResumableUpload, via: str) -> ResumableUpload:
     """File the whole upload as one item, and mark the upload complete in the same transaction:
     a failure leaves neither (the upload stays whole and open, to be retried or to expire)."""
-    names = [name for name, _size in upload.pieces]
-    with transaction.atomic():
-        locked = ResumableUpload.objects.select_for_update().get(pk=upload.pk)
-        if locked.state != ResumableUpload.State.OPEN or locked.offset != locked.size:
-            return ResumableUpload.objects.select_related("item", "case").get(pk=upload.pk)
-        if sum(size for _name, size in locked.pieces) != locked.size:
-            raise UploadError(_("The stored pieces do not add up to the file's size."), locked)
-        original = locked.relative_path or locked.filename
-        stream = PiecesReader(names, locked.size, original,
-                              opener=lambda name: default_storage.open(name, "rb"))
-        with stream:
-            item = evidence_register(
-                actor=actor, case=locked.case, kind=locked.kind, title=locked.filename,
-                file=stream, original_filename=original, via=via,
-            )
-        locked.item, locked.state, locked.pieces = item, ResumableUpload.State.COMPLETE, []
-        locked.touched_at = timezone.now()
-        locked.save(update_fields=["item", "state", "pieces", "touched_at"])
-        # The item holds its own staged copy now; the pieces go once that is committed.
-        transaction.on_commit(lambda: [_discard(name) for name in names])
+    item, committed = None, []
+    try:
+        with transaction.atomic():
+            locked = ResumableUpload.objects.select_for_update().get(pk=upload.pk)
+            if locked.state != ResumableUpload.State.OPEN or locked.offset != locked.size:
+                return ResumableUpload.objects.select_related("item", "case").get(pk=upload.pk)
+            names = [name for name, _size in locked.pieces]
+            if sum(size for _name, size in locked.pieces) != locked.size:
+                raise UploadError(_("The stored pieces do not add up to the file's size."), locked)
+            transaction.on_commit(lambda: committed.append(True))  # first: before the pipeline's own
+            original = locked.relative_path or locked.filename
+            with PiecesReader(names, locked.size, original, opener=lambda name: default_storage.open(name, "rb")) \
+                    as stream:
+                item = evidence_register(
+                    actor=actor, case=locked.case, kind=locked.kind, title=locked.filename,
+                    file=stream, original_filename=original, via=via,
+                )
+            locked.item, locked.state, locked.pieces = item, ResumableUpload.State.COMPLETE, []
+            locked.touched_at = timezone.now()
+            locked.save(update_fields=["item", "state", "pieces", "touched_at"])
+            # The item holds its own staged copy now; the pieces go once that is committed.
+            transaction.on_commit(lambda: [_discard(name) for name in names])
+    except BaseException:
+        if item is not None and not committed:
+            _discard(item.staged_name)  # the item was rolled back: so is its staged copy
+        raise
     return ResumableUpload.objects.select_related("item", "case").get(pk=upload.pk)
 
 

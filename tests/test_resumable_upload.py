@@ -155,6 +155,7 @@ def test_bad_requests_are_refused_and_change_nothing(filer_client, case):
     assert begin(filer_client, case, filename="").status_code == 400
     assert begin(filer_client, case, relative_path="other.jpg").status_code == 400
     assert begin(filer_client, case, kind="rumour").status_code == 400
+    assert begin(filer_client, case, filename="a\x00.jpg", relative_path="").status_code == 400
     assert filer_client.post(FILES, "[1]", content_type="application/json").status_code == 400
     assert ResumableUpload.objects.count() == 0
     url = begin(filer_client, case)["Location"]
@@ -275,3 +276,29 @@ def test_the_drop_zone_page_is_linked_from_the_case_and_the_item_list(filer_clie
                                         ("d.pdf", "document"), ("e.csv", "dataset"), ("f.bin", "other")])
 def test_the_kind_is_guessed_from_the_name(name, kind):
     assert kind_for(name) == kind
+
+
+def test_a_filing_that_fails_leaves_the_upload_whole_and_open_and_no_staged_copy(filer_client, case, monkeypatch,
+                                                                                 django_capture_on_commit_callbacks,
+                                                                                 eager_celery):
+    """A failure after the item was written rolls back both; an empty piece at the end files it again."""
+    url = begin(filer_client, case, size=1000)["Location"]
+    save = ResumableUpload.save
+
+    def fails_on_completion(self, *args, **kwargs):
+        if "item" in (kwargs.get("update_fields") or []):
+            raise RuntimeError("the database went away")
+        return save(self, *args, **kwargs)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ResumableUpload, "save", fails_on_completion)
+        with pytest.raises(RuntimeError):
+            patch(filer_client, url, 0, DATA[:1000])
+    upload = ResumableUpload.objects.get()
+    assert (upload.state, upload.offset, upload.item) == (ResumableUpload.State.OPEN, 1000, None)
+    assert EvidenceItem.objects.count() == 0
+    assert default_storage.listdir("incoming")[1] == []  # the rolled-back item's staged copy is gone
+    with django_capture_on_commit_callbacks(execute=True):
+        again = filer_client.patch(url, b"", content_type=PIECE, headers={"upload-offset": "1000"})
+    assert again.status_code == 200 and again.json()["state"] == "complete"
+    assert EvidenceItem.objects.get().sha256 == hashlib.sha256(DATA[:1000]).hexdigest()
