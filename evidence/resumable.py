@@ -24,6 +24,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import partial
 from typing import IO
 
 from django.conf import settings
@@ -171,6 +172,8 @@ def upload_append(*, actor: AbstractBaseUser, upload: ResumableUpload, offset: i
         try:
             with transaction.atomic():
                 locked = ResumableUpload.objects.select_for_update().get(pk=upload.pk)
+                if locked.state in {ResumableUpload.State.EXPIRED, ResumableUpload.State.CANCELLED}:
+                    raise UploadGone(_("This upload was abandoned and its pieces removed; start it again."), locked)
                 if locked.state != ResumableUpload.State.OPEN or locked.offset != offset:
                     raise OffsetMismatch(_("Another request moved this upload to %(held)d bytes meanwhile: "
                                            "continue from there.") % {"held": locked.offset}, locked)
@@ -212,10 +215,9 @@ def _close(pk, state: str, older_than=None) -> ResumableUpload | None:
         upload = ResumableUpload.objects.select_for_update().filter(pk=pk, state=ResumableUpload.State.OPEN).first()
         if upload is None or (older_than is not None and upload.touched_at >= older_than):
             return None  # filed, closed or touched meanwhile
-        names = [name for name, _size in upload.pieces]
         upload.state, upload.pieces = state, []
         upload.save(update_fields=["state", "pieces"])
-        transaction.on_commit(lambda: [_discard(name) for name in names])
+        transaction.on_commit(partial(_discard_pieces, upload))
     return upload
 
 
@@ -241,6 +243,17 @@ def _store_piece(upload: ResumableUpload, offset: int, body: IO[bytes], length: 
 def _discard(name: str) -> None:
     if name and default_storage.exists(name):
         default_storage.delete(name)
+
+
+def _discard_pieces(upload: ResumableUpload) -> None:
+    """Every piece stored for the upload, also one a crash left unrecorded."""
+    folder = f"{PIECES}/{upload.pk.hex}"
+    try:
+        _folders, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        _discard(f"{folder}/{name}")
 
 
 class PiecesReader(io.RawIOBase):
@@ -300,7 +313,7 @@ def _file_item(*, actor: AbstractBaseUser, upload: ResumableUpload, via: str) ->
             locked.touched_at = timezone.now()
             locked.save(update_fields=["item", "state", "pieces", "touched_at"])
             # The item holds its own staged copy now; the pieces go once that is committed.
-            transaction.on_commit(lambda: [_discard(name) for name in names])
+            transaction.on_commit(partial(_discard_pieces, locked))
     except BaseException:
         if item is not None and not committed:
             _discard(item.staged_name)  # the item was rolled back: so is its staged copy
