@@ -158,7 +158,7 @@
     var counts = {};
     rows.forEach(function (row) { counts[row.tr.dataset.state] = (counts[row.tr.dataset.state] || 0) + 1; });
     var parts = Object.keys(counts).sort().map(function (state) { return msg(state) + ": " + counts[state]; });
-    summary.textContent = rows.length + " " + msg("summary") + (parts.length ? " — " + parts.join(", ") : "");
+    summary.textContent = msg("summary") + ": " + rows.length + (parts.length ? " — " + parts.join(", ") : "");
   }
 
   /* --- the protocol ------------------------------------------------------------------ */
