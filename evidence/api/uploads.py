@@ -18,7 +18,10 @@ class ApiDoor(upload_protocol.Door):
     via = "api"
 
     def find_case(self, request, given):
-        return case_get_visible(request.user, given) if isinstance(given, str) and given else None
+        # A NUL would reach PostgreSQL, which refuses it in text: no reference holds one.
+        if not isinstance(given, str) or not given or "\x00" in given:
+            return None
+        return case_get_visible(request.user, given)
 
     def upload_url(self, upload) -> str:
         return reverse("upload-detail", args=[upload.pk])

@@ -50,6 +50,8 @@ def test_the_api_refuses_what_the_protocol_refuses(api, investigator, legal, out
     assert begin(api(legal), case.reference, size=10).status_code == 403
     assert begin(api(outsider), case.reference, size=10).status_code == 404
     assert begin(api(investigator), "UA-1900-0001", size=10).status_code == 404
+    assert begin(api(investigator), "W\x00", size=10).status_code == 404  # found by the fuzzer: a 500 on PostgreSQL
+    assert begin(api(investigator), case.reference, size=10, filename="a\x00").status_code == 400
     url = begin(api(investigator), case.reference, size=10)["Location"]
     assert api(outsider).head(url).status_code == 404
     assert api(outsider).patch(url, b"0123456789", content_type=PIECE,
