@@ -201,6 +201,11 @@ EVIDENCE_MAX_UPLOAD_SIZE = env.int("EVIDENCE_MAX_UPLOAD_SIZE", default=4 * 1024*
 # Files bigger than this are streamed to a temporary file rather than held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Resumable uploads (evidence/resumable.py): the browser sends pieces of this many bytes
+# (a request may carry no more), and an upload with no piece for this many hours is
+# abandoned: its pieces are removed (beat, hourly, or `manage.py expire_uploads`).
+EVIDENCE_UPLOAD_CHUNK_SIZE = env.int("EVIDENCE_UPLOAD_CHUNK_SIZE", default=8 * 1024 * 1024)
+EVIDENCE_UPLOAD_EXPIRY_HOURS = env.int("EVIDENCE_UPLOAD_EXPIRY_HOURS", default=24)
 
 # Online media fetching (the pipeline's first step for URL-only items).
 EVIDENCE_FETCH_MAX_BYTES = env.int("EVIDENCE_FETCH_MAX_BYTES", default=2 * 1024**3)
@@ -292,7 +297,7 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Task modules besides each app's tasks.py that workers must load.
-CELERY_IMPORTS = ["evidence.ledger_tasks", "evidence.export_tasks"]
+CELERY_IMPORTS = ["evidence.ledger_tasks", "evidence.export_tasks", "evidence.upload_tasks"]
 # Periodic tasks (`celery -A config beat`). Add entries; don't replace the dict.
 # The one signer: beat asks a worker for a new tree head this often (signed only
 # if the log has grown); web requests never sign, they serve the latest head.
@@ -332,6 +337,10 @@ EVIDENCE_EXPORT_STALE_SECONDS = env.int("EVIDENCE_EXPORT_STALE_SECONDS", default
 # Test-only: seconds to sleep after each packed item, so a test can kill a worker mid-export.
 EVIDENCE_EXPORT_ITEM_DELAY = env.float("EVIDENCE_EXPORT_ITEM_DELAY", default=0.0)
 CELERY_BEAT_SCHEDULE |= {
+    "evidence-expire-uploads": {
+        "task": "evidence.upload_tasks.expire_uploads",
+        "schedule": 3600.0,
+    },
     "evidence-export-sweep": {
         "task": "evidence.export_tasks.export_sweep",
         "schedule": float(EVIDENCE_SWEEP_INTERVAL_SECONDS),

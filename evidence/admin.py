@@ -44,6 +44,7 @@ from evidence.models import CustodyEvent, EvidenceItem, ExportJob
 from evidence.selectors import items_visible_to
 from evidence.services import evidence_register, evidence_update_description
 from evidence.times import ITEM_TIMES
+from evidence.upload_admin import UploadAdminMixin
 from evidence.verification_admin import VerificationAdminMixin, VerificationListFilter
 from evidence.verification_records import with_signoff_count
 
@@ -139,8 +140,8 @@ INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "medi
 
 
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(ExhibitAdminMixin, ItemMapAdminMixin, ConsentAdminMixin, VerificationAdminMixin,
-                        ServiceRefusalMixin, admin.ModelAdmin):
+class EvidenceItemAdmin(UploadAdminMixin, ExhibitAdminMixin, ItemMapAdminMixin, ConsentAdminMixin,
+                        VerificationAdminMixin, ServiceRefusalMixin, admin.ModelAdmin):
     list_display = ["exhibit", "title", "kind", "state", "media_type", "size", "verification_status"]
     list_filter = ["kind", "state", "media_type", ("case__sensitivity", admin.ChoicesFieldListFilter), "withdrawn",
                    VerificationListFilter, "graphic_content", "risk_to_person"]

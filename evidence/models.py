@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, Place, ProtectedPerson
@@ -488,3 +488,47 @@ class ExhibitSignOff(models.Model):
 
     def __str__(self) -> str:
         return f"sign-off of {self.item_id} by {self.signer_id}"
+
+
+class ResumableUpload(models.Model):
+    """A file arriving in pieces (evidence/resumable.py): staging, not evidence.
+
+    Its bytes wait as storage objects under `uploads/<id>/`, one per accepted
+    piece, outside the content store; only when the last byte has arrived does
+    evidence_register file the item, and `item` names it. An upload abandoned
+    before then is expired and its pieces removed: it never becomes an item.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("receiving")
+        COMPLETE = "complete", _("filed as an item")
+        EXPIRED = "expired", _("expired (abandoned)")
+        CANCELLED = "cancelled", _("cancelled")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The name as the browser gave it, with the folder it sat in when a folder was dropped.
+    filename = models.CharField(max_length=255)
+    relative_path = models.CharField(max_length=1000, blank=True)
+    kind = models.CharField(max_length=16, choices=EvidenceItem.Kind.choices)
+    size = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    # [[storage name, bytes], ...] in order; their sizes add up to `offset`.
+    pieces = models.JSONField(default=list, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    item = models.OneToOneField(EvidenceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The last piece received (or the creation): abandoned uploads expire counted from here.
+    touched_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(offset__lte=F("size")), name="upload_offset_within_size"),
+            models.CheckConstraint(condition=Q(size__gt=0), name="upload_not_empty"),
+            models.CheckConstraint(condition=Q(item__isnull=True) | Q(state="complete"),
+                                   name="upload_item_only_when_complete"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relative_path or self.filename} ({self.offset}/{self.size})"

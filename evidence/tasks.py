@@ -10,8 +10,11 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from evidence import fixity, pipeline
-from evidence import preview_tasks  # noqa: F401  (autodiscovery reads tasks.py only: this registers make_previews)
+from evidence import (
+    fixity,
+    pipeline,
+    preview_tasks,  # noqa: F401  (autodiscovery reads tasks.py only: this registers make_previews)
+)
 
 MAX_RETRIES = 8
 

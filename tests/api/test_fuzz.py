@@ -18,6 +18,9 @@ from evidence.services import evidence_register
 from tests import factories
 from tests.api.helpers import client_for, sealed_item
 
+# A piece of a resumable upload (PATCH /api/v1/uploads/{id}/) is raw bytes, as octet-stream is.
+schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
+
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
