@@ -28,7 +28,7 @@ from catalogue.admin_refusals import (
 from catalogue.models import Case
 from catalogue.roles import INVESTIGATOR, user_has_role
 from catalogue.selectors import cases_visible_to
-from evidence import pipeline, storage
+from evidence import filing_notices, pipeline, storage
 from evidence.consent_admin import ConsentAdminMixin
 from evidence.custody import verify_chain
 from evidence.forms import (
@@ -54,8 +54,10 @@ def file_evidence(request, case: Case, data: dict) -> EvidenceItem:
         description=data.get("description", ""), file=upload, original_filename=upload.name if upload else "",
         source_url=data.get("source_url", ""), held_by=data.get("held_by", ""),
         declared_sha256=data.get("declared_sha256", ""), captured_by=data.get("captured_by", ""), via="admin",
+        captured_at_zone=data.get("captured_at_zone") or "",
         **{field: data.get(field) or None for field in TIME_FIELDS},
     )
+    filing_notices.after_filing(request, item)  # quarantined, failed, or a file already held: said so
     if item.staged_name:
         # If anything later in this save is refused, the rollback forgets the item: forget its upload too.
         on_refusal(request, partial(storage.discard, item.staged_name))
@@ -190,12 +192,18 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
                 if changes:
                     evidence_update_description(actor=request.user, item=obj, **changes)
                 return
+            filing_notices.hold_success_message(request)
             item = file_evidence(request, form.cleaned_data["case"], form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
             raise ServiceRefusal(exc) from exc
         for field in EvidenceItem._meta.concrete_fields:
             setattr(obj, field.attname, getattr(item, field.attname))
         obj._state.adding = False
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        # "Added successfully" only once the item is known not to be quarantined or failed.
+        if not filing_notices.held_success(request, message, level):
+            super().message_user(request, message, level, extra_tags, fail_silently)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, Place, ProtectedPerson
 from evidence.times import ITEM_TIMES, Precision
@@ -64,6 +65,9 @@ class EvidenceItem(models.Model):
     # and a time is shown only as far as it is known, so none is ever invented.
     captured_at = models.DateTimeField(null=True, blank=True)
     captured_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
+    # The time zone the capture time was given in (an IANA name, e.g. Europe/Kyiv): the time itself is
+    # stored in UTC, and shown again in this zone, as the witness told it.
+    captured_at_zone = models.CharField(_("capture time zone"), max_length=64, blank=True)
     captured_by = models.CharField(max_length=200, blank=True)
     # Online media: when the source published it, when it reached the platform it
     # came from, and when we or the submitter acquired this copy; three facts a
@@ -75,17 +79,18 @@ class EvidenceItem(models.Model):
     acquired_at = models.DateTimeField(null=True, blank=True, help_text="When we or the submitter acquired this copy.")
     acquired_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN)
     capture_place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    declared_sha256 = models.CharField(max_length=64, blank=True, validators=[sha256_validator])
+    declared_sha256 = models.CharField(_("declared SHA-256"), max_length=64, blank=True,
+                                       validators=[sha256_validator])
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Where the upload waits until the pipeline has hashed it (a storage name).
     staged_name = models.CharField(max_length=300, blank=True, editable=False)
     # Set only by the pipeline.
-    sha256 = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
-    sha512 = models.CharField(max_length=128, blank=True, editable=False)
-    sha1 = models.CharField(max_length=40, blank=True, editable=False)
-    md5 = models.CharField(max_length=32, blank=True, editable=False)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True, db_index=True, editable=False)
+    sha512 = models.CharField("SHA-512", max_length=128, blank=True, editable=False)
+    sha1 = models.CharField("SHA-1", max_length=40, blank=True, editable=False)
+    md5 = models.CharField("MD5", max_length=32, blank=True, editable=False)
     size = models.BigIntegerField(null=True, blank=True, editable=False)
     media_type = models.CharField(max_length=120, blank=True, db_index=True, editable=False)
     metadata = models.JSONField(default=dict, blank=True, editable=False)
@@ -100,7 +105,7 @@ class EvidenceItem(models.Model):
     derived_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="derivatives", editable=False)
     relation = models.CharField(max_length=16, choices=Relation.choices, blank=True, editable=False)
-    derived_from_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    derived_from_sha256 = models.CharField(_("SHA-256 of the source"), max_length=64, blank=True, editable=False)
     derivation_method = models.TextField(blank=True, editable=False, help_text="How the derivative was made.")
     derived_by = models.CharField(max_length=200, blank=True, editable=False,
                                   help_text="Who made the derivative (a person, lab or tool).")
@@ -208,6 +213,9 @@ class CustodyEvent(models.Model):
         TRANSFER = "transfer"
         ACCESSION = "accession"
         INGESTION = "ingestion"
+        # PREMIS "ingestion start": a person asked for a failed item's ingest to run again
+        # (evidence.pipeline.retry). Not "ingestion": that is the pipeline's own sealing entry.
+        INGESTION_START = "ingestion_start"
         MESSAGE_DIGEST_CALCULATION = "message_digest_calculation"
         FIXITY_CHECK = "fixity_check"
         FORMAT_IDENTIFICATION = "format_identification"
@@ -343,7 +351,7 @@ class ExportJob(models.Model):
     error = models.TextField(blank=True)
     # Storage name of the zipped bag, and its digest so a download can be checked.
     package_name = models.CharField(max_length=300, blank=True)
-    package_sha256 = models.CharField(max_length=64, blank=True)
+    package_sha256 = models.CharField(_("package SHA-256"), max_length=64, blank=True)
     package_size = models.BigIntegerField(null=True, blank=True)
     item_count = models.PositiveIntegerField(default=0)
     tree_size = models.BigIntegerField(null=True, blank=True)
