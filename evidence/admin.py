@@ -15,6 +15,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.admin import CaseAdmin, ReadOnlyAdminMixin
 from catalogue.admin_refusals import (
@@ -73,6 +74,14 @@ class EvidenceFilingFormSet(BaseInlineFormSet):
     def get_default_prefix(cls) -> str:
         return "new_evidence"
 
+    def get_form_kwargs(self, index):
+        # Capture times are read in the zone of the case's place unless the filer picks another.
+        kwargs = super().get_form_kwargs(index)
+        if self.instance is not None and self.instance.pk is not None:
+            zone = EvidenceFilingForm.default_zone(EvidenceItem(case_id=self.instance.pk))
+            kwargs["initial"] = {**kwargs.get("initial", {}), "captured_at_zone": zone}
+        return kwargs
+
 
 class EvidenceFilingInline(ServiceRefusalInlineMixin, admin.StackedInline):
     """Blank rows for new items only; filed items are listed by EvidenceListInline."""
@@ -130,7 +139,7 @@ admin.site.register(Case, CaseWithEvidenceAdmin)
 
 
 FILING_RECORD = ["exhibit", "case", "linked_cases", "state", "error", "withdrawn", "original_filename", "source_url",
-                 "held_by", "capture_place", "created_by", "created_at", "sealed_at"]
+                 "held_by", "capture_place", "filed_by", "created_at", "sealed_at"]
 DERIVATION = ["derived_from_link", "relation", "derived_from_sha256", "derivation_method", "derived_by",
               "derivatives_list"]
 INTEGRITY = ["declared_sha256", "sha256", "sha512", "sha1", "md5", "size", "media_type", "metadata_json"]
@@ -221,6 +230,11 @@ class EvidenceItemAdmin(ConsentAdminMixin, VerificationAdminMixin, ServiceRefusa
     def _item_link(item: EvidenceItem) -> str:
         url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
         return format_html('<a href="{}">{}</a> ({})', url, item.exhibit, item.title)
+
+    @admin.display(description=_("created by"))
+    def filed_by(self, obj):
+        # Plain text: a link to the user's page is a 403 for everyone but administrators.
+        return obj.created_by.get_full_name() or obj.created_by.get_username()
 
     @admin.display(description="derived from")
     def derived_from_link(self, obj):

@@ -99,7 +99,7 @@ class ItemTimesMixin(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         instance = getattr(self, "instance", None)
-        if instance is not None and instance.pk is not None:
+        if instance is not None and not instance._state.adding:
             # Shown only as far as known: a month is "2022-03", never its first midnight.
             for name in ITEM_TIMES:
                 self.initial[name] = partial_iso(getattr(instance, name), getattr(instance, f"{name}_precision")) or ""
