@@ -176,9 +176,11 @@ class CaseSourceInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.Ta
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "reliability", "credibility", "statement", "reported_on"]
-    # Django's default 40-column textarea pushed the row past 1400 px: the page scrolled sideways.
-    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "class": "vLargeTextField",
-                                                                             "style": "width: 24em"})}}
+    # Two lines, sized by case_rows.css: the default 40 columns pushed the row past 1400 px.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+
+    class Media:
+        css = {"all": ["catalogue/case_rows.css"]}
     verbose_name = "source (Admiralty grading)"
     verbose_name_plural = "sources (Admiralty grading: reliability A–F, credibility 1–6)"
 
@@ -189,6 +191,9 @@ class VictimCountInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.T
     autocomplete_fields = ["source"]
     fields = ["category", "count", "source", "as_of", "note"]
     verbose_name_plural = "victim figures"
+
+    class Media:
+        css = {"all": ["catalogue/case_rows.css"]}
 
 
 def can_set_status(user) -> bool:

@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, CaseSource, CrimeCategory
@@ -33,9 +34,10 @@ class CategoryFilter(admin.SimpleListFilter):
                 crimecategory=OuterRef("pk"), case__in=cases_visible_to(request.user)))
         )
         shown = CrimeCategory.objects.filter(Exists(CrimeCategory.objects.filter(parent=OuterRef("pk")))) | used
-        rows = shown.order_by("position").values_list("code", "name", "selectable", "parent_id")
-        return [(code, f"{code} — {name}" if selectable or parent is not None else f"{code} — {name} "
-                 f"({_('group')})") for code, name, selectable, parent in rows]
+        rows = shown.order_by("position").values_list("code", "name", "selectable")
+        # The Elements' titles run to forty words: the code leads, the title is cut short.
+        return [(code, f"{code} — {Truncator(name).chars(40)}" if selectable
+                 else f"{code} ({_('group')}) — {Truncator(name).chars(30)}") for code, name, selectable in rows]
 
     def queryset(self, request, queryset):
         code = self.value()

@@ -49,8 +49,8 @@ PRECISION_CHOICES = [("", "as typed"), *Precision.choices]
 class PartialTimeField(forms.CharField):
     """A time as far as it is known; cleans to (datetime, the precision the text gives) or None."""
 
-    def __init__(self, **kwargs):
-        super().__init__(required=False, max_length=40, help_text=TIME_HELP, **kwargs)
+    def __init__(self, help_text=TIME_HELP, **kwargs):
+        super().__init__(required=False, max_length=40, help_text=help_text, **kwargs)
 
     def to_python(self, value):
         text = super().to_python(value)
@@ -86,7 +86,10 @@ def _precision_field() -> forms.ChoiceField:
 class ItemTimesMixin(forms.Form):
     """Each time typed as far as known, and its precision: what was typed, or coarser if said so."""
 
-    captured_at = PartialTimeField(label="Captured at")
+    captured_at = PartialTimeField(label="Captured at", help_text=_(
+        "As far as known: 2022, 2022-03, 2022-03-16, 2022-03-16T08 (to the hour) or 2022-03-16T08:15. A time of "
+        "day is read in the time zone below (08:15 in Kharkiv: Europe/Kyiv), unless typed with its own offset "
+        "(+02:00). Leave empty if unknown: nothing is then dated."))
     captured_at_zone = ZoneField()
     captured_at_precision = _precision_field()
     published_at = PartialTimeField(label="Published at")
