@@ -33,11 +33,12 @@ class CategoryFilter(admin.SimpleListFilter):
             Exists(Case.categories.through.objects.filter(
                 crimecategory=OuterRef("pk"), case__in=cases_visible_to(request.user)))
         )
-        shown = CrimeCategory.objects.filter(Exists(CrimeCategory.objects.filter(parent=OuterRef("pk")))) | used
-        rows = shown.order_by("position").values_list("code", "name", "selectable")
+        groups = CrimeCategory.objects.filter(Exists(CrimeCategory.objects.filter(parent=OuterRef("pk"))))
+        group_codes = set(groups.values_list("code", flat=True))
+        rows = (groups | used).order_by("position").values_list("code", "name")
         # The Elements' titles run to forty words: the code leads, the title is cut short.
-        return [(code, f"{code} — {Truncator(name).chars(40)}" if selectable
-                 else f"{code} ({_('group')}) — {Truncator(name).chars(30)}") for code, name, selectable in rows]
+        return [(code, f"{code} ({_('group')}) — {Truncator(name).chars(30)}" if code in group_codes
+                 else f"{code} — {Truncator(name).chars(40)}") for code, name in rows]
 
     def queryset(self, request, queryset):
         code = self.value()
