@@ -101,7 +101,7 @@ def case_create(
     return case
 
 
-MIN_TITLE_LETTERS = 5
+MIN_TITLE_LETTERS = 4
 
 
 def title_problem(title: str) -> str | None:

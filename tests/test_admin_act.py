@@ -353,3 +353,12 @@ def test_the_zone_defaults_to_the_cases_place(filer_client, filer, team):
     page = filer_client.get(reverse("admin:catalogue_case_change", args=[case.pk]))
     inline = next(f for f in page.context["inline_admin_formsets"] if f.formset.prefix == "new_evidence")
     assert inline.formset.forms[0].initial["captured_at_zone"] == "Europe/Warsaw"
+
+
+def test_the_api_refuses_a_title_that_says_nothing_too(investigator):
+    from tests.api.helpers import client_for
+
+    response = client_for(investigator).post("/api/v1/cases/", {"title": "x"}, format="json")
+    assert response.status_code == 400
+    assert "says what happened" in str(response.json()["errors"]["title"])
+    assert not Case.objects.exists()
