@@ -178,11 +178,11 @@ class CaseSourceInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.Ta
     fields = ["source", "reliability", "credibility", "statement", "reported_on"]
     # Two lines, sized by case_rows.css: the default 40 columns pushed the row past 1400 px.
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
+    verbose_name = "source (Admiralty grading)"
+    verbose_name_plural = "sources (Admiralty grading: reliability A–F, credibility 1–6)"
 
     class Media:
         css = {"all": ["catalogue/case_rows.css"]}
-    verbose_name = "source (Admiralty grading)"
-    verbose_name_plural = "sources (Admiralty grading: reliability A–F, credibility 1–6)"
 
 
 class VictimCountInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.TabularInline):
