@@ -50,6 +50,8 @@ class PartialTimeField(forms.CharField):
     """A time as far as it is known; cleans to (datetime, the precision the text gives) or None."""
 
     def __init__(self, help_text=TIME_HELP, **kwargs):
+        # Wide enough for a full time with its offset (2022-03-16T08:15:00+02:00), which is how it is shown.
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 30}))
         super().__init__(required=False, max_length=40, help_text=help_text, **kwargs)
 
     def to_python(self, value):
