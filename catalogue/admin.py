@@ -12,6 +12,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.formats import date_format
@@ -21,6 +22,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.client_address import client_address
 from catalogue import case_changes, services
+from catalogue.admin_filters import CategoryFilter, IncidentDatesFilter, PerpetratorFilter, PlaceFilter, SourceFilter
 from catalogue.admin_forms import CaseAdminForm, CategoriesField, PlaceAdminForm
 from catalogue.admin_refusals import (
     AddOnlyInlineMixin,
@@ -46,6 +48,7 @@ from catalogue.models import (
     VictimCount,
 )
 from catalogue.roles import INVESTIGATOR, LEGAL, REVIEWER, user_has_role
+from catalogue.search import search_cases
 from catalogue.selectors import (
     actors_visible_to,
     cases_visible_to,
@@ -173,8 +176,13 @@ class CaseSourceInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.Ta
     extra = 1
     autocomplete_fields = ["source"]
     fields = ["source", "reliability", "credibility", "statement", "reported_on"]
+    # Two lines, sized by case_rows.css: the default 40 columns pushed the row past 1400 px.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2})}}
     verbose_name = _("source (Admiralty grading)")
     verbose_name_plural = _("sources (Admiralty grading: reliability A–F, credibility 1–6)")
+
+    class Media:
+        css = {"all": ["catalogue/case_rows.css"]}
 
 
 class VictimCountInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.TabularInline):
@@ -184,6 +192,9 @@ class VictimCountInline(ServiceRefusalInlineMixin, VisibleCaseRowsMixin, admin.T
     fields = ["category", "count", "source", "as_of", "note"]
     verbose_name_plural = _("victim figures")
 
+    class Media:
+        css = {"all": ["catalogue/case_rows.css"]}
+
 
 def can_set_status(user) -> bool:
     return user.is_superuser or user_has_role(user, REVIEWER)
@@ -192,9 +203,14 @@ def can_set_status(user) -> bool:
 class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     form = CaseAdminForm
     list_display = ["reference", "title", "status", "sensitivity", "team", "incident_start"]
-    list_filter = ["status", "sensitivity", "team", "date_precision"]
+    list_filter = ["status", "sensitivity", CategoryFilter, PlaceFilter, PerpetratorFilter, SourceFilter,
+                   IncidentDatesFilter, "team", "date_precision"]
     list_select_related = ["team"]
-    search_fields = ["reference", "title", "summary", "places__name"]
+    # Searched through catalogue.search, as the API's q is (get_search_results): these only switch
+    # the search box and the autocomplete widgets on.
+    search_fields = ["reference", "title"]
+    search_help_text = _("Every word, in any spelling of a place (Kharkiv, Kharkov, Харків): reference, title, "
+                         "summary, places, crimes, perpetrators and the evidence's text.")
     autocomplete_fields = ["places", "perpetrators"]
     filter_horizontal = ["categories"]
     inlines = [CaseSourceInline, VictimCountInline]
@@ -202,7 +218,7 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         (None, {"fields": ["reference", "title", "summary", "status"]}),
         (_("When"), {"fields": [("incident_start", "incident_end", "date_precision")]}),
         (_("Where, what and who"), {"fields": ["places", "categories", "perpetrators"]}),
-        (_("Access"), {"fields": ["sensitivity", "team", "created_by", "created_at", "updated_at"]}),
+        (_("Access"), {"fields": ["sensitivity", "team", "filed_by", "created_at", "updated_at"]}),
     ]
     DESCRIPTIVE = ["title", "summary", "incident_start", "incident_end", "date_precision", "sensitivity",
                    "places", "categories", "perpetrators"]
@@ -210,13 +226,27 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
     def get_queryset(self, request):
         return cases_visible_to(request.user)
 
+    def get_search_results(self, request, queryset, search_term):
+        # The API's transliteration-aware search (stored tsvector on PostgreSQL, LIKE on SQLite) over
+        # the case's search text, which holds every alias of its places: "Харків" finds Kharkiv.
+        # The evidence form's case picker (autocomplete) comes through here too.
+        return search_cases(queryset, search_term), False
+
+    @admin.display(description=_("created by"))
+    def filed_by(self, obj):
+        # Plain text: a link to the user's page is a 403 for everyone but administrators.
+        user = obj.created_by if obj is not None and obj.created_by_id else None
+        if user is None:
+            return "-"
+        return user.get_full_name() or user.get_username()
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["created_by", "created_at", "updated_at"]
+        readonly = ["filed_by", "created_at", "updated_at"]
         if obj is None:
             return readonly + ["status"]  # a case starts as reported; review moves it on
         readonly += ["reference"]
-        if not can_set_status(request.user):
-            readonly.append("status")
+        if len(services.status_steps(request.user, obj)) < 2:
+            readonly.append("status")  # no step open to this user: shown, not offered
         if not (request.user.is_superuser or user_has_role(request.user, INVESTIGATOR)):
             readonly += [*self.DESCRIPTIVE, "team"]  # reviewers change the status only
         return readonly
@@ -233,6 +263,18 @@ class CaseAdmin(ServiceRefusalMixin, SimpleHistoryAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         if "change_reason" not in flatten_fieldsets(self.get_fieldsets(request, obj)):
             form.base_fields.pop("change_reason", None)  # a declared field: only where it is asked for
+        if obj is not None and "status" in form.base_fields:
+            # Only the steps this user may take from here (the rules of services.case_set_status),
+            # so a wrong one is never offered, rather than refused after saving.
+            steps = services.status_steps(request.user, obj)
+            status = form.base_fields["status"]
+            status.choices = [(step, Case.Status(step).label) for step in steps]
+            status.error_messages = {**status.error_messages, "invalid_choice": _(
+                "A case cannot go from “%(status)s” to that status: the steps open to you are %(steps)s.") % {
+                "status": Case.Status(obj.status).label,
+                "steps": ", ".join(str(Case.Status(step).label) for step in steps[1:])}}
+            status.help_text = _("The steps open from “%(status)s”; a case moves on through review, one step "
+                                 "at a time.") % {"status": Case.Status(obj.status).label}
         if obj is not None and "team" in form.base_fields:
             form.base_fields["team"].required = False  # left blank: the owning team stays
             form.base_fields["team"].help_text = _("Another team is a request, which takes effect when another "

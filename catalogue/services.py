@@ -9,6 +9,7 @@ from typing import Any, Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from catalogue import access_chain, case_changes
 from catalogue.models import (
@@ -53,6 +54,8 @@ def _why_not_selectable(category: CrimeCategory) -> str:
 
 
 def next_reference(prefix: str = "UA", year: int | None = None) -> str:
+    """The next free reference of `year`: the incident's year where the case knows it
+    (case_create), the filing year only when the incident is undated."""
     year = year or date.today().year
     stem = f"{prefix}-{year}-"
     last = (
@@ -80,12 +83,15 @@ def case_create(
     perpetrators: Iterable[Actor] = (),
 ) -> Case:
     category_objs = resolve_categories(categories)
+    title = (title or "").strip()
+    # Numbered by the incident's year: a 2022 shelling filed in 2026 is UA-2022-…, as people
+    # cite it. Only an undated incident takes the filing year.
     case = Case(
-        reference=reference or next_reference(),
-        title=(title or "").strip(), summary=summary, incident_start=incident_start, incident_end=incident_end,
+        reference=reference or next_reference(year=incident_start.year if incident_start else None),
+        title=title, summary=summary, incident_start=incident_start, incident_end=incident_end,
         date_precision=date_precision, status=status, sensitivity=sensitivity, team=team, created_by=actor,
     )
-    case.full_clean()
+    _full_clean_with_title(case)
     case._history_user = actor
     case.save()
     case.places.set(places)
@@ -93,6 +99,33 @@ def case_create(
     case.perpetrators.set(perpetrators)
     index_case(case)
     return case
+
+
+MIN_TITLE_LETTERS = 4
+
+
+def title_problem(title: str) -> str | None:
+    """A case title says what happened: a title of one or two characters ("x") tells a
+    reader of the case list nothing, so at least MIN_TITLE_LETTERS letters are asked for."""
+    letters = sum(1 for ch in title or "" if ch.isalpha())
+    if letters < MIN_TITLE_LETTERS:
+        return str(_("Give a title that says what happened, e.g. \"Shelling of a residential block in Kharkiv\": "
+                     "at least %(count)d letters.") % {"count": MIN_TITLE_LETTERS})
+    return None
+
+
+def _full_clean_with_title(case: Case) -> None:
+    """The model's checks and the title's, every problem reported at once."""
+    errors: dict[str, list[str]] = {}
+    try:
+        case.full_clean()
+    except ValidationError as exc:
+        errors = exc.message_dict
+    problem = title_problem(case.title)
+    if problem:
+        errors["title"] = [problem]  # said in words rather than "This field cannot be blank."
+    if errors:
+        raise ValidationError(errors)
 
 
 EDITABLE_FIELDS = {"title", "summary", "incident_start", "incident_end", "date_precision", "sensitivity"}
@@ -112,12 +145,17 @@ def case_update(*, actor: AbstractBaseUser, case: Case, **changes: Any) -> Case:
         # Compared with the stored row: the admin's form has already written the new value onto `case`.
         raise ValidationError({"sensitivity": "Lowering a case's sensitivity needs a second reviewer: ask for it "
                                               "with a reason (catalogue.case_changes.case_request_change)."})
+    if "title" in changes:
+        changes["title"] = (changes["title"] or "").strip()
     places = changes.pop("places", None)
     categories = changes.pop("categories", None)
     perpetrators = changes.pop("perpetrators", None)
     for field, value in changes.items():
         setattr(case, field, value)
-    case.full_clean()
+    if "title" in changes:
+        _full_clean_with_title(case)
+    else:
+        case.full_clean()  # a title filed before the rule is not refused on an unrelated change
     case._history_user = actor
     case.save()
     if places is not None:
@@ -142,13 +180,30 @@ ALLOWED_TRANSITIONS = {
 }
 
 
+def status_steps(actor: AbstractBaseUser, case: Case) -> list[str]:
+    """The statuses `actor` may move `case` to (its current one first), by the rules
+    case_set_status enforces: what the status menus offer, so none is refused after saving."""
+    if case.pk is None or status_refusal(actor, case) is not None:
+        return [case.status]
+    allowed = ALLOWED_TRANSITIONS.get(case.status, set())
+    return [case.status, *[s for s in Case.Status.values if s in allowed]]
+
+
+def status_refusal(actor: AbstractBaseUser, case: Case) -> str | None:
+    """Why `actor` may not change this case's status at all, or None if they may."""
+    if not (actor.is_superuser or user_has_role(actor, REVIEWER)):
+        return "Only a reviewer can change a case's status."
+    if case.created_by_id == actor.pk:
+        return "A reviewer cannot review a case they filed themselves."
+    return None
+
+
 @transaction.atomic
 def case_set_status(*, actor: AbstractBaseUser, case: Case, status: str) -> Case:
     """Move a case through review. Reviewers only, and never on their own filing."""
-    if not (actor.is_superuser or user_has_role(actor, REVIEWER)):
-        raise PermissionDenied("Only a reviewer can change a case's status.")
-    if case.created_by_id == actor.pk:
-        raise PermissionDenied("A reviewer cannot review a case they filed themselves.")
+    refusal = status_refusal(actor, case)
+    if refusal is not None:
+        raise PermissionDenied(refusal)
     if status == case.status:
         return case
     if status not in ALLOWED_TRANSITIONS.get(case.status, set()):

@@ -7,6 +7,7 @@ from config import health
 
 admin.site.site_header = _("Evidence catalogue")
 admin.site.site_title = _("Evidence catalogue")
+admin.site.site_url = None  # no public site behind the admin: "View site" led to a 404
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

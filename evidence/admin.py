@@ -28,7 +28,7 @@ from catalogue.admin_refusals import (
 from catalogue.models import Case
 from catalogue.roles import INVESTIGATOR, user_has_role
 from catalogue.selectors import cases_visible_to
-from evidence import pipeline, storage
+from evidence import filing_notices, pipeline, storage
 from evidence.consent_admin import ConsentAdminMixin
 from evidence.custody import verify_chain
 from evidence.exhibit_admin import ExhibitAdminMixin
@@ -57,8 +57,10 @@ def file_evidence(request, case: Case, data: dict) -> EvidenceItem:
         description=data.get("description", ""), file=upload, original_filename=upload.name if upload else "",
         source_url=data.get("source_url", ""), held_by=data.get("held_by", ""),
         declared_sha256=data.get("declared_sha256", ""), captured_by=data.get("captured_by", ""), via="admin",
+        captured_at_zone=data.get("captured_at_zone") or "",
         **{field: data.get(field) or None for field in TIME_FIELDS},
     )
+    filing_notices.after_filing(request, item)  # quarantined, failed, or a file already held: said so
     if item.staged_name:
         # If anything later in this save is refused, the rollback forgets the item: forget its upload too.
         on_refusal(request, partial(storage.discard, item.staged_name))
@@ -73,6 +75,14 @@ class EvidenceFilingFormSet(BaseInlineFormSet):
     @classmethod
     def get_default_prefix(cls) -> str:
         return "new_evidence"
+
+    def get_form_kwargs(self, index):
+        # Capture times are read in the zone of the case's place unless the filer picks another.
+        kwargs = super().get_form_kwargs(index)
+        if self.instance is not None and self.instance.pk is not None:
+            zone = EvidenceFilingForm.default_zone(EvidenceItem(case_id=self.instance.pk))
+            kwargs["initial"] = {**kwargs.get("initial", {}), "captured_at_zone": zone}
+        return kwargs
 
 
 class EvidenceFilingInline(ServiceRefusalInlineMixin, admin.StackedInline):
@@ -131,7 +141,7 @@ admin.site.register(Case, CaseWithEvidenceAdmin)
 
 
 FILING_RECORD = ["exhibit", "case", "linked_cases", "state", "error", "withdrawn", "original_filename", "source_url",
-                 "held_by", "capture_place", "capture_position_map", "created_by", "created_at", "sealed_at"]
+                 "held_by", "capture_place", "capture_position_map", "filed_by", "created_at", "sealed_at"]
 DERIVATION = ["derived_from_link", "relation", "derived_from_sha256", "derivation_method", "derived_by",
               "derivatives_list"]
 # The metadata is shown as tables in the exhibit panel, the custody log as a timeline below the
@@ -195,12 +205,18 @@ class EvidenceItemAdmin(UploadAdminMixin, ExhibitAdminMixin, ItemMapAdminMixin, 
                 if changes:
                     evidence_update_description(actor=request.user, item=obj, **changes)
                 return
+            filing_notices.hold_success_message(request)
             item = file_evidence(request, form.cleaned_data["case"], form.cleaned_data)
         except (ValidationError, PermissionDenied) as exc:
             raise ServiceRefusal(exc) from exc
         for field in EvidenceItem._meta.concrete_fields:
             setattr(obj, field.attname, getattr(item, field.attname))
         obj._state.adding = False
+
+    def message_user(self, request, message, level=messages.INFO, extra_tags="", fail_silently=False):
+        # "Added successfully" only once the item is known not to be quarantined or failed.
+        if not filing_notices.held_success(request, message, level):
+            super().message_user(request, message, level, extra_tags, fail_silently)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
@@ -218,6 +234,11 @@ class EvidenceItemAdmin(UploadAdminMixin, ExhibitAdminMixin, ItemMapAdminMixin, 
     def _item_link(item: EvidenceItem) -> str:
         url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
         return format_html('<a href="{}">{}</a> ({})', url, item.exhibit, item.title)
+
+    @admin.display(description=_("created by"))
+    def filed_by(self, obj):
+        # Plain text: a link to the user's page is a 403 for everyone but administrators.
+        return obj.created_by.get_full_name() or obj.created_by.get_username()
 
     @admin.display(description=_("derived from"))
     def derived_from_link(self, obj):

@@ -71,6 +71,9 @@ class EvidenceItem(models.Model):
     # and a time is shown only as far as it is known, so none is ever invented.
     captured_at = models.DateTimeField(null=True, blank=True, verbose_name=_("captured at"))
     captured_at_precision = models.CharField(max_length=8, choices=Precision.choices, default=Precision.UNKNOWN, verbose_name=_("captured at precision"))
+    # The time zone the capture time was given in (an IANA name, e.g. Europe/Kyiv): the time itself is
+    # stored in UTC, and shown again in this zone, as the witness told it.
+    captured_at_zone = models.CharField(_("capture time zone"), max_length=64, blank=True)
     captured_by = models.CharField(max_length=200, blank=True, verbose_name=_("captured by"))
     # Online media: when the source published it, when it reached the platform it
     # came from, and when we or the submitter acquired this copy; three facts a
@@ -241,6 +244,9 @@ class CustodyEvent(models.Model):
         TRANSFER = "transfer", _("Transfer")
         ACCESSION = "accession", _("Accession")
         INGESTION = "ingestion", _("Ingestion")
+        # PREMIS "ingestion start": a person asked for a failed item's ingest to run again
+        # (evidence.pipeline.retry). Not "ingestion": that is the pipeline's own sealing entry.
+        INGESTION_START = "ingestion_start", _("Ingestion start")
         MESSAGE_DIGEST_CALCULATION = "message_digest_calculation", _("Message digest calculation")
         FIXITY_CHECK = "fixity_check", _("Fixity check")
         FORMAT_IDENTIFICATION = "format_identification", _("Format identification")

@@ -306,8 +306,14 @@ def retry(*, actor: AbstractBaseUser, item: EvidenceItem) -> EvidenceItem:
         locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
         if locked.state != State.FAILED:
             raise ValidationError({"state": f"Only a failed item can be retried; this one is {locked.state}."})
-        custody_append(item=locked, action=Action.INGESTION, user=actor, details={
-            "retry": True, "previous_error": locked.error, "previous_attempts": locked.attempts,
+        # What happened is a request: the attempt it starts records its own outcome (a transfer or
+        # digest entry by the pipeline agent). Logged as "ingestion", it read as a sealed item.
+        failed = (CustodyEvent.objects.filter(item=locked, outcome=Outcome.FAILURE).order_by("-seq")
+                  .values_list("action", flat=True).first())
+        custody_append(item=locked, action=Action.INGESTION_START, user=actor, details={
+            "retry": True, "requested_by": actor.get_username(), "queued_again": True,
+            "after_failed_step": failed or "", "previous_error": locked.error,
+            "previous_attempts": locked.attempts,
         })
         now = timezone.now()
         EvidenceItem.objects.filter(pk=locked.pk).update(state=State.RECEIVED, error="", claimed_at=None, queued_at=now)

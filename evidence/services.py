@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, Place, ProtectedPerson
 from catalogue.roles import INVESTIGATOR, user_has_role
@@ -18,9 +19,15 @@ from evidence.custody import TIME_UNKNOWN, custody_append, custody_append_many
 from evidence.fetch import url_has_credentials
 from evidence.hashing import normalise_sha256
 from evidence.models import CustodyEvent, EvidenceItem, ItemConsentDependency
-from evidence.times import ITEM_TIMES, Precision, normalise, partial_iso
+from evidence.times import ITEM_TIMES, Precision, in_zone, normalise, partial_iso, zone_or_none
 
 Action = CustodyEvent.Action
+
+
+FILE_AND_URL_REFUSED = _(
+    "Give either a file or a source URL, not both: the URL would be recorded as archived though it is "
+    "never fetched. To archive the online copy, file it as its own item; to say where this file came from, "
+    "write it in the description.")
 
 
 class UploadTooLarge(ValidationError):
@@ -60,6 +67,7 @@ def evidence_register(
     declared_sha256: str = "",
     captured_at: datetime | None = None,
     captured_at_precision: str | None = None,
+    captured_at_zone: str = "",
     captured_by: str = "",
     capture_place: Place | None = None,
     published_at: datetime | None = None,
@@ -85,6 +93,16 @@ def evidence_register(
     errors: dict[str, str] = {}
     if file is None and not source_url and not held_by:
         errors["file"] = "Attach a file, give a source URL, or say who holds the original (a reference)."
+    if file is not None and source_url:
+        # Refused, not kept as the item's source_url: that field names what the pipeline fetched
+        # and archived, and this address would never be fetched. Where the file came from goes
+        # in the description, in the filer's words.
+        errors["source_url"] = FILE_AND_URL_REFUSED
+    try:
+        zone = zone_or_none(captured_at_zone)
+    except ValueError as exc:
+        errors["captured_at_zone"] = str(exc)
+        zone = None
     if source_url and url_has_credentials(source_url):
         # Refused, not stripped: the custody log would keep the password for ever, and a
         # silently changed URL is not the one the investigator gave.
@@ -120,10 +138,13 @@ def evidence_register(
         raise ValidationError(errors)
 
     is_reference = file is None and not source_url
+    # The zone is kept only with a time of day: a date alone was not converted between zones.
+    kept_zone = zone.key if zone is not None and times["captured_at_precision"] in (
+        Precision.HOUR, Precision.EXACT) else ""
     item = EvidenceItem(
         case=case, number=0, exhibit="pending", kind=kind, title=(title or "").strip(), description=description,
         source_url=source_url, held_by=held_by, original_filename=original_filename[-255:],
-        captured_by=captured_by, capture_place=capture_place, **times,
+        captured_by=captured_by, capture_place=capture_place, **times, captured_at_zone=kept_zone,
         declared_sha256=declared_sha256, created_by=actor, **(link.item_fields() if link else {}),
         graphic_content=graphic_content, risk_to_person=risk_to_person, risk_note=(risk_note or "").strip(),
         state=EvidenceItem.State.REFERENCE if is_reference else EvidenceItem.State.RECEIVED,
@@ -152,6 +173,9 @@ def evidence_register(
                     "captured_by": captured_by, "capture_place": str(capture_place or ""),
                     "captured_at": partial_iso(item.captured_at, item.captured_at_precision),
                     "precision": item.captured_at_precision,
+                    # As the filer gave it, when they gave it in a zone (08:15 in Kharkiv, not 08:15 UTC).
+                    **({"time_zone": kept_zone, "captured_at_local": in_zone(
+                        item.captured_at, item.captured_at_precision, kept_zone)} if kept_zone else {}),
                 }, "occurred_at": item.captured_at if exact else TIME_UNKNOWN})
             # Capture and accession in one append: one lock of the chain and the log, not two.
             entries.append({
@@ -209,7 +233,7 @@ def _normalise_time_changes(item: EvidenceItem, changes: dict[str, Any]) -> None
 
 def evidence_update_description(*, actor: AbstractBaseUser, item: EvidenceItem, **changes: Any) -> EvidenceItem:
     """Change an item's descriptive fields, recording old and new values in its custody log."""
-    allowed = {"title", "description", "captured_by", "kind", *FLAGS,
+    allowed = {"title", "description", "captured_by", "captured_at_zone", "kind", *FLAGS,
                *ITEM_TIMES, *(f"{name}_precision" for name in ITEM_TIMES)}
     unknown = set(changes) - allowed
     if unknown:
@@ -217,6 +241,12 @@ def evidence_update_description(*, actor: AbstractBaseUser, item: EvidenceItem, 
     with transaction.atomic():
         item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
         _normalise_time_changes(item, changes)
+        if "captured_at_zone" in changes:
+            try:
+                zone = zone_or_none(changes["captured_at_zone"])
+            except ValueError as exc:
+                raise ValidationError({"captured_at_zone": str(exc)}) from exc
+            changes["captured_at_zone"] = zone.key if zone is not None else ""
         diff = {f: {"old": getattr(item, f), "new": v} for f, v in changes.items() if getattr(item, f) != v}
         if not diff:
             return item

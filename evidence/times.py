@@ -13,7 +13,10 @@ Pure: no ORM, so the API, the admin, the seed and the export share it.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -77,12 +80,13 @@ def normalise(value: datetime | None, precision: str | None) -> tuple[datetime |
     return truncate(value, precision), precision
 
 
-def parse(text: str) -> tuple[datetime, str]:
+def parse(text: str, zone: tzinfo | None = None) -> tuple[datetime, str]:
     """An ISO 8601 time as typed, to (datetime, the precision the text gives).
 
     "2022", "2022-03", "2022-03-16", "2022-03-16T14+02:00" (to the hour) or a
-    full date and time. A time of day without an offset is read as UTC.
-    Raises ValueError on anything else.
+    full date and time. A time of day without an offset is read in `zone`
+    (08:15 in Kharkiv is 08:15 Europe/Kyiv, with its summer time), or as UTC
+    when no zone is given. Raises ValueError on anything else.
     """
     text = text.strip()
     match = _PARTIAL.match(text)
@@ -90,12 +94,100 @@ def parse(text: str) -> tuple[datetime, str]:
         parts = match.groupdict()
         year, month, day = int(parts["year"]), int(parts["month"] or 1), int(parts["day"] or 1)
         if parts["hour"] is not None:
-            return datetime(year, month, day, int(parts["hour"]), tzinfo=_offset(parts["offset"])), Precision.HOUR
+            given = _offset(parts["offset"]) if parts["offset"] else (zone or UTC)
+            return datetime(year, month, day, int(parts["hour"]), tzinfo=given), Precision.HOUR
         precision = Precision.DAY if parts["day"] else Precision.MONTH if parts["month"] else Precision.YEAR
         return datetime(year, month, day, tzinfo=UTC), precision
     # The offset is kept: a coarser precision chosen later takes the date in the filer's terms.
     value = datetime.fromisoformat(text.replace("z", "Z"))
-    return (value.replace(tzinfo=UTC) if value.tzinfo is None else value), Precision.EXACT
+    return (value.replace(tzinfo=zone or UTC) if value.tzinfo is None else value), Precision.EXACT
+
+
+def has_offset(text: str) -> bool:
+    """True when a typed time of day carries its own offset (Z, +02:00)."""
+    text = (text or "").strip()
+    return bool(re.search(r"T.*(Z|z|[+-]\d{2}:?\d{2})$", text))
+
+
+# --- time zones: what a capture time was given in -------------------------------------
+
+DEFAULT_ZONE = "Europe/Kyiv"
+
+
+def zone_or_none(name: str) -> ZoneInfo | None:
+    """The IANA zone of this name; None for a blank name; ValueError for an unknown one."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    if name not in zone_names():
+        raise ValueError(f"{name!r} is not a time zone name (e.g. Europe/Kyiv).")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:  # pragma: no cover - listed names load
+        raise ValueError(f"{name!r} is not a time zone name (e.g. Europe/Kyiv).") from exc
+
+
+@cache
+def zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@cache
+def _country_zones() -> dict[str, str]:
+    """Country code -> its principal zone (the first the tz database's zone1970.tab lists)."""
+    candidates = [Path("/usr/share/zoneinfo")]
+    try:
+        import tzdata  # the tz database where the system has none
+
+        candidates.append(Path(tzdata.__file__).parent / "zoneinfo")
+    except ImportError:  # pragma: no cover
+        pass
+    for folder in candidates:
+        table = folder / "zone1970.tab"
+        if table.exists():
+            own: dict[str, str] = {}
+            shared: dict[str, str] = {}
+            for line in table.read_text(encoding="utf-8").splitlines():
+                if line.startswith("#") or not line.strip():
+                    continue
+                columns = line.split("\t")
+                countries = columns[0].split(",")
+                # A zone a country shares ("RU,UA Europe/Simferopol", Crimea) is not its principal one.
+                for country in countries:
+                    (own if len(countries) == 1 else shared).setdefault(country, columns[2])
+            return {**shared, **own}
+    return {}
+
+
+def zone_for_countries(countries: list[str]) -> str:
+    """The zone a capture in these countries was most likely told in: the first country's
+    principal zone (Ukraine: Europe/Kyiv), else DEFAULT_ZONE. Only a default the filer sees
+    and can change."""
+    table = _country_zones()
+    for country in countries:
+        zone = table.get((country or "").upper())
+        if zone and zone in zone_names():
+            return zone
+    return DEFAULT_ZONE
+
+
+def in_zone(value: datetime | None, precision: str, zone: str) -> str | None:
+    """A time as far as it is known, told in its zone: "2022-03-16T08:15:00+02:00" (exact),
+    "2022-03-16T08+02:00" (to the hour); dates as partial_iso gives them."""
+    if value is None or precision == Precision.UNKNOWN:
+        return None
+    try:
+        tz = zone_or_none(zone)
+    except ValueError:
+        tz = None
+    if tz is None or precision not in (Precision.HOUR, Precision.EXACT):
+        return partial_iso(value, precision)
+    local = value.astimezone(tz)
+    offset = local.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}"
+    if precision == Precision.HOUR:
+        return local.strftime("%Y-%m-%dT%H") + offset
+    return local.replace(microsecond=0).isoformat() if not local.microsecond else local.isoformat()
 
 
 def partial_iso(value: datetime | None, precision: str) -> str | None:

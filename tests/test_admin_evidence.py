@@ -46,7 +46,7 @@ def test_the_item_page_shows_the_integrity_record_read_only_with_its_custody_log
              for suffix in ("", "_precision")}
     flags = {"graphic_content", "risk_to_person", "risk_note"}
     assert set(page.context["adminform"].form.fields) == {"title", "kind", "description", "captured_by", *times,
-                                                          *flags}
+                                                          "captured_at_zone", *flags}
     html = page.content.decode()
     entry = item.custody.get()
     assert entry.entry_hash in html and "accession" in html
@@ -208,5 +208,7 @@ def test_retry_failed_items_requeues_a_failed_item_and_explains_the_rest(client,
     failed.refresh_from_db()
     assert (failed.state, failed.error) == ("received", "")
     last = failed.custody.order_by("-seq").first()
-    assert (last.action, last.details["previous_error"]) == ("ingestion", "fetch timed out")
+    # A request, said as one: who asked, after what; not an "ingestion / success" that reads as a seal.
+    assert (last.action, last.outcome, last.actor) == ("ingestion_start", "success", f"user:{filer.username}")
+    assert (last.details["requested_by"], last.details["previous_error"]) == (filer.username, "fetch timed out")
     assert queued

@@ -179,7 +179,10 @@ def test_a_failed_fetch_can_be_retried_once_the_media_is_back(server, fetch_url,
     item.refresh_from_db()
     assert item.state == "sealed"
     assert list(item.custody.order_by("seq").values_list("action", "outcome"))[:4] == [
-        ("accession", "success"), ("transfer", "failure"), ("ingestion", "success"), ("transfer", "success")]
+        ("accession", "success"), ("transfer", "failure"), ("ingestion_start", "success"), ("transfer", "success")]
+    retry_entry = item.custody.get(action="ingestion_start")
+    assert retry_entry.details["after_failed_step"] == "transfer"
+    assert retry_entry.details["requested_by"] == investigator.username
 
 
 def test_a_fetched_file_with_a_wrong_declared_digest_is_quarantined(server, fetch_url):

@@ -232,7 +232,7 @@ def test_a_missing_staged_upload_fails_visibly_and_can_be_retried(file_item, set
         pipeline.retry(actor=investigator, item=item)
     item.refresh_from_db()
     assert item.state == "sealed"
-    retry_entry = item.custody.get(action="ingestion", details__retry=True)
+    retry_entry = item.custody.get(action="ingestion_start", details__retry=True)
     assert retry_entry.actor == f"user:{investigator.username}"
     assert verify_chain(item).ok
 

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalogue', '0011_consent'),
-        ('evidence', '0012_case_links'),
+        ('evidence', '0017_item_capture_zone_and_digest_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

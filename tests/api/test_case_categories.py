@@ -16,7 +16,7 @@ def refs(response) -> set[str]:
 def qualified(team, investigator):
     """Cases qualified with crimes inside and outside 7(1)(g), and one filed before the split."""
     def case(reference, codes):
-        return services.case_create(actor=investigator, team=team, reference=reference, title=reference,
+        return services.case_create(actor=investigator, team=team, reference=reference, title=f"Allegation {reference}",
                                     categories=codes)
     case("UA-2022-0001", ["7(1)(g)-1"])
     case("UA-2022-0002", ["7(1)(g)-6", "8(2)(b)(i)"])
