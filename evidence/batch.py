@@ -196,16 +196,21 @@ def finish_many(runs: list[Attempt]) -> set[uuid.UUID]:
             custody_append_many(item=run.item, entries=entries[run.item.pk], agent=PIPELINE_AGENT)
         staged = [current[run.item.pk][2] for run in mine]
         transaction.on_commit(lambda: [_discard_quietly(name) for name in staged if name])
+        # Once the ending has committed, so that the preview's worker finds the item sealed.
+        sealed = [str(run.item.pk) for run in mine if run.ending[0] == State.SEALED]
+        if sealed:
+            transaction.on_commit(lambda: _queue_previews(sealed))
     for run in mine:
         run.claims.drop(run.item.pk)
-    # Display copies for every item this batch sealed, its batch-mates' too (evidence/previews.py).
-    # After the ending's transaction: a worker reading the item sees it sealed.
+    return lost
+
+
+def _queue_previews(item_ids: list[str]) -> None:
+    """Display copies for every item a batch sealed, its batch-mates' too (evidence/previews.py)."""
     from evidence.preview_tasks import make_previews
 
-    for run in mine:
-        if run.ending[0] == State.SEALED:
-            make_previews.delay(str(run.item.pk))
-    return lost
+    for item_id in item_ids:
+        make_previews.delay(item_id)
 
 
 # --- one task ------------------------------------------------------------------------

@@ -132,7 +132,9 @@ def test_it_fetches_archives_and_seals_online_media_recording_the_http_exchange(
     assert [hop["status"] for hop in transfer.details["hops"]] == [302, 200]
     assert [a for a in item.custody.order_by("seq").values_list("action", flat=True)] == [
         "accession", "transfer", "message_digest_calculation", "format_identification", "metadata_extraction",
-        "metadata_modification", "indexing", "ingestion"]  # the capture position from its GPS
+        "metadata_modification", "indexing", "ingestion",  # the capture position from its GPS
+        "derivation"]  # its display copy, made once it was sealed (evidence/previews.py)
+    assert item.custody.get(action="derivation").actor.startswith("agent:evidence-previews/")
     assert staged_leftovers(settings) == []
 
 

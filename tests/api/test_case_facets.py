@@ -92,8 +92,8 @@ def test_a_bulk_insert_of_links_sets_the_facets_of_every_case(team, places):
 
 
 def test_a_place_moved_to_another_country_moves_its_cases(investigator, team, places):
-    a = services.case_create(actor=investigator, team=team, title="A", places=[places["kyiv"]])
-    b = services.case_create(actor=investigator, team=team, title="B", places=[places["kyiv"], places["kharkiv"]])
+    a = services.case_create(actor=investigator, team=team, title="Strike A", places=[places["kyiv"]])
+    b = services.case_create(actor=investigator, team=team, title="Strike B", places=[places["kyiv"], places["kharkiv"]])
     services.shared_record_update(actor=investigator, record=places["kyiv"], country="MD")
     assert (stored(a)[1], stored(b)[1]) == (["MD"], ["MD", "UA"])
     Place.objects.filter(pk=places["kyiv"].pk).update(name="Kyiv city")  # another column: nothing to do

@@ -46,7 +46,8 @@ def test_a_ukrainian_browser_gets_the_admin_in_ukrainian(page, live_server, team
     assert "Змінити: доказ" in exhibit  # Django's title, our model's name
     assert "Опечатано" in exhibit  # the item's state
     assert "Зображення" in exhibit  # its kind
-    assert "Журнал ланцюга зберігання" in exhibit  # a fieldset of ours
+    assert "Експонат" in exhibit and "Ланцюг зберігання" in exhibit  # the exhibit panel's and the timeline's titles
+    assert "The exhibit" not in exhibit
     keep_screenshot(page, "languages-uk-item-page")
 
 
