@@ -118,7 +118,8 @@ def staged_leftovers(settings):
     return os.listdir(root) if root.exists() else []
 
 
-def test_it_fetches_archives_and_seals_online_media_recording_the_http_exchange(server, fetch_url, settings):
+def test_it_fetches_archives_and_seals_online_media_recording_the_http_exchange(server, fetch_url, settings,
+                                                                              eager_celery):
     item = fetch_url(f"{server}/moved")
     assert item.state == "sealed"
     assert item.media_type == "image/jpeg" and item.size == len(PHOTO)

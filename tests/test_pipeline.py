@@ -79,7 +79,7 @@ def test_running_it_again_changes_nothing(file_item):
 
 
 def test_the_same_file_in_two_cases_is_one_object_and_two_items_that_know_each_other(
-    file_item, investigator, team, settings
+    file_item, investigator, team, settings, eager_celery  # the display copy is made in-process too
 ):
     data = media.jpeg_with_gps()
     first = ingest(file_item(data, "a.jpg"))
