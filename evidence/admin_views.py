@@ -15,7 +15,6 @@ first byte leaves:
 
 from __future__ import annotations
 
-import math
 import uuid
 from typing import Any
 
@@ -27,12 +26,11 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from catalogue.api.throttling import count_in_window
 from catalogue.api.views import remote_addr
 from catalogue.roles import LEGAL, REVIEWER, user_has_role
 from evidence import content_store, previews, storage
 from evidence.api.content import Unsatisfiable, content_response, download_name, parse_range
-from evidence.api.verification import verify_item
+from evidence.api.verification import verify_item, verify_wait
 from evidence.dissemination import NotServed, recently_recorded, record_dissemination, refuse_unless_servable
 from evidence.models import EvidenceItem
 from evidence.selectors import items_visible_to
@@ -163,14 +161,13 @@ def verify(model_admin, request, object_id: str):
     if not can_verify(request.user):
         raise PermissionDenied(_("Only reviewers and legal staff can verify an item from this page."))
     change_url = reverse("admin:evidence_evidenceitem_change", args=[item.pk])
-    # The API's per-item limit and counter (evidence/api/views.py): one budget, whichever door is used.
-    count, wait = count_in_window(f"verify:item:{item.pk}", 60)
-    limit = settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE
-    if count > limit:
+    # The API's per-item budget: one counter, whichever door is used.
+    wait = verify_wait(item)
+    if wait is not None:
         messages.warning(request, _(
             "%(exhibit)s has been verified %(limit)d times in this minute; each check is recorded in its custody "
-            "log. Try again in %(wait)d s.") % {"exhibit": item.exhibit, "limit": limit,
-                                                "wait": max(math.ceil(wait), 1)})
+            "log. Try again in %(wait)d s.") % {"exhibit": item.exhibit,
+                                                "limit": settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE, "wait": wait})
         return HttpResponseRedirect(change_url)
     report = verify_item(item=item, user=request.user, details=client_facts(request, "verify"))
     lines = _report_lines(report)

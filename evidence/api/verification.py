@@ -4,11 +4,14 @@ recorded as a custody entry, like the scheduled ones."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
+from catalogue.api.throttling import count_in_window
 from evidence import fixity, ledger, log_store, proven, signing
 from evidence.custody import event_body, leaf_bytes, verify_chain
 from evidence.models import CustodyEvent, EvidenceItem
@@ -60,6 +63,16 @@ def check_log(events: list[CustodyEvent]) -> dict[str, Any]:
             problems.append({**where, "problem": "The inclusion proof does not lead to the log's root."})
     return {"ok": not problems, "tree_size": tree_size, "root": root.hex(), "checked": len(events),
             "pending": pending, "problems": problems}
+
+
+def verify_wait(item: EvidenceItem) -> int | None:
+    """Count one verification of the item against its budget of EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE,
+    shared by the API and the admin's "Verify now" (each check writes a custody entry). Returns the
+    whole seconds to wait when the budget is spent, else None."""
+    count, wait = count_in_window(f"verify:item:{item.pk}", 60)
+    if count > settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE:
+        return max(math.ceil(wait), 1)
+    return None
 
 
 def verify_item(*, item: EvidenceItem, user: AbstractBaseUser, details: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ through the case visibility rule, and what you may not see is a 404."""
 from __future__ import annotations
 
 import logging
-import math
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -29,7 +28,6 @@ from rest_framework.views import APIView
 
 from catalogue.api.filters import StrictFilterBackend
 from catalogue.api.pagination import SignedCursorPagination
-from catalogue.api.throttling import count_in_window
 from catalogue.api.views import remote_addr
 from catalogue.selectors import case_get_visible
 from config.api_errors import Conflict, ContentUnavailable, PayloadTooLarge, RangeNotSatisfiable
@@ -49,7 +47,7 @@ from evidence.api.serializers import (
     SignOffCreateSerializer,
     VerificationSerializer,
 )
-from evidence.api.verification import verify_item
+from evidence.api.verification import verify_item, verify_wait
 from evidence.case_links import item_link_case
 from evidence.dissemination import record_dissemination
 from evidence.hashing import normalise_sha256
@@ -242,9 +240,8 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def verify(self, request, pk=None):
         item = self.get_object()
         # Counted per item, after the visibility check: a hidden item is a 404 and costs its verifiers nothing.
-        count, wait = count_in_window(f"verify:item:{item.pk}", 60)
-        if count > settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE:
-            wait = max(math.ceil(wait), 1)
+        wait = verify_wait(item)
+        if wait is not None:
             raise Throttled(wait=wait, detail=(
                 f"{item.exhibit} has been verified {settings.EVIDENCE_VERIFY_PER_ITEM_PER_MINUTE} times in this "
                 f"minute; each check is recorded in its custody log. Try again in {wait} s."))
