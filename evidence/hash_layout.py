@@ -166,3 +166,67 @@ def cached_speeds(path: str | os.PathLike[str], names: Sequence[str]) -> dict[st
     except OSError:
         pass  # a read-only home: measured again at the next start, which costs ~0.2 s
     return speeds
+
+
+# A piece of one digest's work: (digest, first byte, end byte) as fractions of the file.
+Piece = tuple[str, float, float]
+# Splitting a digest costs a hand-over between threads; a sliver is not worth it.
+MIN_PIECE = 0.02
+
+
+def split_schedule(speeds: Mapping[str, float], names: Sequence[str], cores: int) -> list[list[Piece]]:
+    """Each thread's pieces of digest work, in order, so that no thread carries more
+    than its share (McNaughton's wrap-around rule for preemptible jobs).
+
+    A digest's state is sequential, so it cannot run on two threads at once; but
+    it can run on one thread for the first part of the file and on another for
+    the rest, if the two parts never overlap in time. Filling threads one after
+    the other up to the pass length T = max(dearest digest, total / threads) and
+    wrapping the overflow of a digest to the start of the next thread does that:
+    the wrapped head (the file's first bytes) runs first on the next thread, the
+    tail runs last on this one, and since no digest is longer than T the head is
+    done before the tail is due. Each thread then has T of work: the machine's
+    limit, where `choose_layout`'s whole digests per thread can leave one thread
+    with more than its share. For files that every thread can read on its own
+    (evidence/hashing.py maps them); a stream read once keeps `choose_layout`.
+    """
+    names = list(names)
+    if not names:
+        return []
+    threads = max(1, min(cores, len(names)))
+    cost = {name: 1.0 / speeds[name] if speeds.get(name) else 1.0 for name in names}
+    # Dearest first, so that the split digests are the cheaper ones; ties in the order given.
+    order = sorted(names, key=lambda name: -cost[name])
+    length = max(max(cost.values()), sum(cost.values()) / threads)
+    plan: list[list[Piece]] = [[] for _ in range(threads)]
+    thread, used = 0, 0.0
+    for name in order:
+        room = length - used
+        if thread == threads - 1 or cost[name] <= room * (1 + 1e-9):
+            plan[thread].append((name, 0.0, 1.0))
+            used += cost[name]
+            continue
+        head = (cost[name] - room) / cost[name]  # the part that wraps to the next thread
+        if head < MIN_PIECE or head > 1 - MIN_PIECE:
+            # Not worth a hand-over: the whole digest goes where it fits the better.
+            if head <= 0.5:
+                plan[thread].append((name, 0.0, 1.0))
+                thread, used = thread + 1, 0.0
+            else:
+                thread, used = thread + 1, 0.0
+                plan[thread].append((name, 0.0, 1.0))
+                used = cost[name]
+            continue
+        plan[thread].append((name, head, 1.0))
+        thread += 1
+        plan[thread].insert(0, (name, 0.0, head))
+        used = head * cost[name]
+    return [pieces for pieces in plan if pieces]
+
+
+def schedule_balance(speeds: Mapping[str, float], plan: Sequence[Sequence[Piece]], cores: int) -> float:
+    """The machine's limit over the schedule's busiest thread (1.0: even)."""
+    cost = {name: 1.0 / speeds[name] for pieces in plan for name, _, _ in pieces}
+    limit = max(max(cost.values()), sum(cost.values()) / max(1, cores))
+    loads = [sum(cost[name] * (end - start) for name, start, end in pieces) for pieces in plan]
+    return limit / pass_seconds(loads, cores)

@@ -1,10 +1,15 @@
 """Message digests of evidence content, computed in one read pass.
 
-Pure functions: no Django, no ORM. The content is read once, in fixed-size
-chunks through a small ring of reused buffers, so memory stays constant
-whatever the size of the file. hashlib releases the GIL while it hashes a
+Pure functions, no Django, no ORM. hashlib releases the GIL while it hashes a
 buffer larger than 2 KiB, so on a multi-core machine the digests run on
-worker threads while the calling thread reads the next chunk.
+threads, and memory stays constant whatever the size of the content:
+- a stream (an upload, an object in S3) is read once, in fixed-size chunks
+  through a small ring of reused buffers, and each thread takes a fixed
+  group of digests (`_layout`, from this host's measured speeds);
+- a large local file is mapped, a window at a time, by each thread for the
+  pieces it hashes, so a digest can run on one thread for the first part of
+  the file and on another for the rest: every thread then carries just its
+  share of the work, whatever the CPU (`_digest_mapped`).
 """
 
 from __future__ import annotations
@@ -12,15 +17,24 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import mmap
 import os
 import queue
 import re
+import stat
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO
 
 CHUNK_SIZE = 1 << 20
 ALGORITHMS = ("sha256", "sha512", "sha1", "md5")
+
+# A local file at least this large is hashed by threads that each map the part
+# they need (`_digest_mapped`): it lets a digest move between threads, which
+# keeps every core evenly busy on any CPU. Smaller ones are not worth the threads.
+SPLIT_MIN_BYTES = 16 << 20
+# The part of the file a hashing thread has mapped at a time: bounds memory.
+_WINDOW = 16 << 20
 
 # Buffers in the ring. The reader may run this many chunks minus one ahead
 # of the slowest worker; measured: 4 is as fast as 8 and costs 4 MiB.
@@ -120,6 +134,9 @@ def _digest(
 ) -> tuple[dict[str, str], int]:
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
+    mapped = _mapped_span(stream) if len(names) > 1 and _cpu_count() > 1 else None
+    if mapped is not None:
+        return _digest_mapped(stream, mapped[0], mapped[1], names, progress)
     fill = _filler(stream)
     # MD5 and SHA-1 are kept for matching other tools' records, not for
     # security: say so, or a FIPS-mode OpenSSL refuses them.
@@ -255,6 +272,143 @@ def _filler(stream: BinaryIO) -> Callable[[memoryview], int]:
         return filled
 
     return fill
+
+
+# --- local files: each thread maps what it hashes -------------------------------
+
+
+def _mapped_span(stream: BinaryIO) -> tuple[int, int] | None:
+    """(start, end) of what is left of `stream` if it is a large regular local file
+    that can be mapped, else None (then it is read once, through the ring)."""
+    try:
+        fileno = stream.fileno()
+        start = stream.tell()
+        info = os.fstat(fileno)
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both of the last two
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size - start < SPLIT_MIN_BYTES:
+        return None
+    return start, info.st_size
+
+
+def _digest_mapped(
+    stream: BinaryIO, start: int, end: int, names: Sequence[str], progress: Progress | None
+) -> tuple[dict[str, str], int]:
+    """The digests of bytes [start, end) of a local file, by threads that follow
+    `hash_layout.split_schedule`: a digest may run on one thread for the first
+    part of the file and on another for the rest, handed over once its first
+    part is done, so that no thread has more than its share of the work.
+
+    Each thread maps windows of the file (no copy, memory bounded by the
+    window) instead of sharing one reader. The file must not change meanwhile:
+    its size is checked again at the end. Leaves the stream at `end`.
+    """
+    fileno = stream.fileno()
+    hashers = {name: hashlib.new(name, usedforsecurity=False) for name in names}
+    plan = hash_layout_split(names)
+    span = end - start
+
+    def byte(fraction: float) -> int:
+        return start + round(span * fraction)
+
+    # A digest's first part must be done before another thread takes up the rest.
+    handed_over = {name: threading.Event() for name in names}
+    stop = threading.Event()
+    cost = {name: 1.0 / _speeds.get(name, 1.0) for name in names}
+    done_work = [0.0] * len(plan)
+    errors: list[BaseException] = []
+
+    def run(index: int, pieces: list) -> None:
+        try:
+            for names_here, first, last, waits_for, hands_over in _segments(pieces, byte):
+                if waits_for is not None:
+                    while not handed_over[waits_for].wait(0.05):
+                        if stop.is_set():
+                            return
+                group = [hashers[name] for name in names_here]
+                weight = sum(cost[name] for name in names_here)
+                for window in _windows(fileno, first, last):
+                    if stop.is_set():
+                        return
+                    for hasher in group:
+                        hasher.update(window)
+                    done_work[index] += weight * len(window)
+                if hands_over is not None:  # a head: the rest of this digest is another thread's
+                    handed_over[hands_over].set()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, not lost
+            errors.append(exc)
+            stop.set()
+
+    threads = [threading.Thread(target=run, args=(i, p), name="evidence-hashing", daemon=True)
+               for i, p in enumerate(plan)]
+    for thread in threads:
+        thread.start()
+    total_work = sum(cost.values()) * span
+    reported = 0
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.1)
+                if progress is not None and not stop.is_set():
+                    now = int(span * min(1.0, sum(done_work) / total_work))
+                    if now > reported:
+                        reported = now
+                        progress(now)
+    except BaseException:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        raise
+    if errors:
+        raise errors[0]
+    if os.fstat(fileno).st_size != end:
+        raise RuntimeError("The file changed size while it was being hashed; hash it again once it is complete.")
+    if progress is not None and reported < span:
+        progress(span)
+    stream.seek(end)
+    return {name: h.hexdigest() for name, h in hashers.items()}, span
+
+
+def hash_layout_split(names: Sequence[str]) -> list:
+    """The split schedule of `names` on this host's cores, by the speeds in use."""
+    from evidence.hash_layout import split_schedule
+
+    return split_schedule({name: _speeds.get(name, 1.0) for name in names}, names, _cpu_count())
+
+
+def _segments(pieces: list, byte: Callable[[float], int]):
+    """A thread's pieces as (digests, first byte, end byte, digest to wait for, digest
+    handed over when done): whole digests next to each other share one pass."""
+    segments: list[tuple[list[str], int, int, str | None, str | None]] = []
+    for name, lo, hi in pieces:
+        whole = lo == 0.0 and hi == 1.0
+        if whole and segments and segments[-1][3] is None and segments[-1][4] is None and segments[-1][5]:
+            segments[-1][0].append(name)
+            continue
+        segments.append(([name], byte(lo), byte(hi), name if lo > 0 else None, name if hi < 1 else None, whole))
+    return [segment[:5] for segment in segments]
+
+
+def _windows(fileno: int, first: int, last: int):
+    """Read-only memoryviews of [first, last) of the file, a window at a time; the
+    caller releases each view before asking for the next, which unmaps it."""
+    granularity = mmap.ALLOCATIONGRANULARITY
+    flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+    position = first
+    while position < last:
+        base = position - position % granularity
+        length = min(last, base + _WINDOW) - base
+        mapping = mmap.mmap(fileno, length, flags=flags, prot=mmap.PROT_READ, offset=base)
+        whole = memoryview(mapping)
+        view = whole[position - base:length]
+        try:
+            yield view
+        finally:
+            # Every view released before the mapping is closed, or close() refuses.
+            view.release()
+            whole.release()
+            mapping.close()
+        position = base + length
 
 
 def use_speeds(speeds: dict[str, float]) -> None:

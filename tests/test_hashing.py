@@ -243,3 +243,100 @@ def test_it_never_overwrites_a_buffer_still_being_hashed(monkeypatch):
     monkeypatch.setattr(hashing, "_SLOTS", 2)
     data = os.urandom(3 * CHUNK)
     assert digest_stream(io.BytesIO(data), chunk_size=4096) == expected(data)
+
+
+# --- large local files: threads that each map their pieces, a digest handed over halfway ----------
+
+
+@pytest.fixture
+def small_split(monkeypatch):
+    """The mapped, split schedule for files of any size, in windows of a few pages, so
+    that a few MiB cross many windows and every hand-over."""
+    monkeypatch.setattr(hashing, "SPLIT_MIN_BYTES", 1)
+    monkeypatch.setattr(hashing, "_WINDOW", 3 * 4096)
+    monkeypatch.setattr(hashing, "_cpu_count", lambda: 2)
+
+
+# Speeds under which SHA-512 is split between the two threads (Intel-like, no SHA extensions),
+# and under which another digest is: the split point moves with them.
+@pytest.mark.parametrize("speeds", [
+    {"sha256": 1 / 3.5, "sha512": 1 / 2.1, "sha1": 1 / 1.7, "md5": 1 / 2.0},
+    {"sha256": 1.56, "sha1": 1.48, "sha512": 0.74, "md5": 0.67},
+    {"sha256": 1.0, "sha512": 1.0, "sha1": 1.0, "md5": 1 / 1.5},
+], ids=["intel-like", "amd-like", "md5-dear"])
+@pytest.mark.parametrize("size", [1, 4095, 4097, 3 * 4096 + 7, 2 * CHUNK + 12345])
+def test_a_mapped_file_gives_hashlibs_digests_whatever_the_schedule(small_split, tmp_path, speeds, size):
+    data = os.urandom(size)
+    path = tmp_path / "exhibit.bin"
+    path.write_bytes(data)
+    saved = dict(hashing._speeds)
+    try:
+        hashing.use_speeds(speeds)
+        plan = hashing.hash_layout_split(hashing.ALGORITHMS)
+        assert any(lo > 0 for thread in plan for _, lo, _ in thread), "the test meant a digest to be split"
+        assert digest_path(path) == expected(data)
+    finally:
+        hashing.use_speeds(saved)
+
+
+def test_a_mapped_file_is_hashed_from_the_current_position_and_left_at_its_end(small_split, tmp_path):
+    data = os.urandom(100_000)
+    path = tmp_path / "exhibit.bin"
+    path.write_bytes(data)
+    with open(path, "rb", buffering=0) as stream:
+        stream.seek(777)
+        assert digest_stream(stream) == expected(data[777:])
+        assert stream.tell() == len(data)
+
+
+def test_a_mapped_files_progress_rises_to_its_size(small_split, tmp_path, random_mib):
+    path = tmp_path / "exhibit.bin"
+    path.write_bytes(random_mib)
+    seen = []
+    digest_path(path, progress=seen.append)
+    assert seen and seen == sorted(seen) and seen[-1] == len(random_mib)
+
+
+def test_a_progress_error_stops_the_mapped_threads_and_propagates(small_split, tmp_path, random_mib, monkeypatch):
+    path = tmp_path / "exhibit.bin"
+    path.write_bytes(random_mib * 4)
+    slow = hashing._windows
+
+    def slower(*args):  # so that the caller's progress is asked before the threads finish
+        for window in slow(*args):
+            threading.Event().wait(0.001)
+            yield window
+
+    monkeypatch.setattr(hashing, "_windows", slower)
+    before = threading.active_count()
+
+    def progress(done):
+        raise KeyboardInterrupt("stop")
+
+    with pytest.raises(KeyboardInterrupt):
+        digest_path(path, progress=progress)
+    assert threading.active_count() == before
+
+
+def test_a_file_that_grows_while_it_is_hashed_is_refused(small_split, tmp_path, monkeypatch):
+    path = tmp_path / "exhibit.bin"
+    path.write_bytes(os.urandom(50_000))
+    slow = hashing._windows
+
+    def appending(fileno, first, last):
+        for window in slow(fileno, first, last):
+            yield window
+        with open(path, "ab") as more:  # a writer still at work on the file
+            more.write(b"late bytes")
+
+    monkeypatch.setattr(hashing, "_windows", appending)
+    with pytest.raises(RuntimeError, match="changed size"):
+        digest_path(path)
+
+
+def test_streams_that_cannot_be_mapped_go_through_the_reader(small_split, random_mib, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a BytesIO must not be mapped")
+
+    monkeypatch.setattr(hashing, "_digest_mapped", refuse)
+    assert digest_stream(io.BytesIO(random_mib)) == expected(random_mib)
