@@ -120,3 +120,18 @@ def test_concurrent_filings_into_one_case_take_consecutive_numbers(committed_db,
     items = EvidenceItem.objects.filter(case=case)
     assert sorted(items.values_list("number", flat=True)) == list(range(1, 21))
     assert all(verify_chain(item).ok and item.custody.count() == 1 for item in items)
+
+
+def test_fields_built_once_are_copies_equal_to_freshly_built_ones():
+    from evidence.api.serializers import BuiltOnceFieldsMixin, EvidenceItemDetailSerializer, EvidenceItemSerializer
+
+    BuiltOnceFieldsMixin._built.clear()
+    for serializer_class in (EvidenceItemDetailSerializer, EvidenceItemSerializer):
+        fresh, copied = serializer_class(), serializer_class()
+        built_now = super(BuiltOnceFieldsMixin, fresh).get_fields()  # as DRF builds them, uncached
+        assert repr(built_now) == repr(fresh.get_fields()) == repr(copied.get_fields())
+        assert repr(fresh) == repr(copied)
+        assert list(fresh.fields) == list(built_now) and len(fresh.fields) > 15
+        # Each instance binds fields of its own: nothing bound to one serializer leaks into another.
+        assert all(fresh.fields[name] is not copied.fields[name] for name in fresh.fields)
+        assert all(copied.fields[name].parent is copied for name in copied.fields)
