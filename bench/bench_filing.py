@@ -46,7 +46,6 @@ import multiprocessing
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -217,11 +216,24 @@ def prepare_world(code: Path) -> dict:
     return {"user": user, "case": case, "token": key}
 
 
-def in_process(world: dict, filings: int) -> dict:
+def in_process(world: dict, filings: int, profile: bool = False) -> dict:
     """Statements and CPU per filing through Django's WSGI handler, and the refused POST beside it."""
+    import contextlib
+
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+
+    @contextlib.contextmanager
+    def statements():
+        # Not CaptureQueriesContext: the handler's request_started signal empties the log it reads.
+        seen: list[str] = []
+
+        def record(execute, sql, params, many, context):
+            seen.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            yield seen
 
     handler = WSGIHandler()
     base = os.urandom(PAYLOAD)
@@ -261,18 +273,31 @@ def in_process(world: dict, filings: int) -> dict:
     for n in range(10):  # psycopg prepares after 5 runs; the first request imports and compiles
         file_one(f"w{n}")
         refuse_one(f"r{n}")
-    with CaptureQueriesContext(connection) as captured:
+    with statements() as captured:
         file_one("counted")
-    with CaptureQueriesContext(connection) as refused:
+    with statements() as refused:
         refuse_one("counted-refusal")
+    if profile:
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile(time.process_time)  # CPU, not the waits of a loaded machine
+        profiler.enable()
+        for n in range(filings):
+            file_one(f"profiled{n}")
+        profiler.disable()
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(70)
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callees("evidence_register|views.py.*create|custody_append_many|_lock_case")
+        say(out.getvalue())
     cpu = {}
     for label, fn in (("filing", file_one), ("refused", refuse_one)):
         started = time.process_time()
         for n in range(filings):
             fn(f"{label[0]}p{n}")
         cpu[label] = (time.process_time() - started) / filings * 1000
-    return {"statements": len(captured.captured_queries), "statements_refused": len(refused.captured_queries),
-            "sql": [q["sql"][:160] for q in captured.captured_queries],
+    return {"statements": len(captured), "statements_refused": len(refused), "sql": [sql[:160] for sql in captured],
             "cpu_ms": cpu["filing"], "cpu_refused_ms": cpu["refused"], "filed": sent}
 
 
@@ -393,7 +418,9 @@ def run_side(args) -> int:
         call_command("migrate", verbosity=0)
         world = prepare_world(code)
         say(f"[{args.side}] in-process: statements and CPU per filing…")
-        result = {"in_process": in_process(world, args.in_process)}
+        result = {"in_process": in_process(world, args.in_process, args.profile)}
+        if args.profile:
+            return 0
         connections.close_all()
 
         with socket.socket() as sock:
@@ -459,6 +486,13 @@ def run_side(args) -> int:
 # --- the driver: one subprocess per side, then the table ------------------------------------
 
 
+def ceiling(side: dict) -> float:
+    """Filings per second if every core did nothing but this run's per-filing CPU (web, database, client)."""
+    series = side["series"]["file"]
+    per_filing = (series["server_cpu_ms"] + series["db_cpu_ms"] + series["client_cpu_ms"]) / 1000
+    return (os.cpu_count() or 1) / per_filing if per_filing else float("inf")
+
+
 def print_table(results: dict, args) -> None:
     names = list(results)
     any_side = results[names[-1]]
@@ -494,6 +528,13 @@ def print_table(results: dict, args) -> None:
         s(r, "file")["statuses"].items())))
     row("checked afterwards: items, problems",
         lambda r: f"{r['check']['items']} items, {r['check']['problem_count']} problems")
+    last = names[-1]
+    rate = s(results[last], "file")["rate"]
+    print(f"\nGoal (issue 11): >= {GOAL:.0f} filings/s through the API, gunicorn, {args.clients} clients. "
+          f"{last}: {rate:.1f}/s, {'met' if rate >= GOAL else 'not met'} on this machine in this run; the CPU per "
+          f"filing sets the ceiling: {os.cpu_count()} cores / "
+          f"({s(results[last], 'file')['server_cpu_ms']:.1f} + {s(results[last], 'file')['db_cpu_ms']:.1f} + "
+          f"{s(results[last], 'file')['client_cpu_ms']:.1f} ms) = {ceiling(results[last]):.0f} filings/s at most.")
     for name in names:
         for problem in results[name]["check"]["problems"]:
             print(f"\n{name}: {problem}", end="")
@@ -514,6 +555,7 @@ def main() -> int:
     parser.add_argument("--before-ref", default="4705ab0",
                         help="git ref to compare with (default 4705ab0, before the filing work); '' for this tree only")
     parser.add_argument("--show-sql", action="store_true", help="print the statements of one filing")
+    parser.add_argument("--profile", action="store_true", help="cProfile the in-process filings (stderr), nothing else")
     parser.add_argument("--quick", action="store_true", help="5 s per series, 50 in-process filings")
     parser.add_argument("--side", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
@@ -537,10 +579,14 @@ def main() -> int:
         for name, code in sides:
             say(f"=== {name}: {code}")
             command = [sys.executable, str(Path(__file__).resolve()), "--side", name, "--code", code,
+                       *(["--profile"] if args.profile else []),
                        "--seconds", str(args.seconds), "--clients", str(args.clients), "--workers",
                        str(args.workers), "--in-process", str(args.in_process)]
             out = subprocess.run(command, cwd=code, check=True, stdout=subprocess.PIPE, text=True).stdout
-            results[name] = json.loads(out.strip().splitlines()[-1])
+            if not args.profile:
+                results[name] = json.loads(out.strip().splitlines()[-1])
+    if args.profile:
+        return 0
     print_table(results, args)
     return 1 if any(r["check"]["problem_count"] for r in results.values()) else 0
 
