@@ -29,6 +29,8 @@ QUICK = {
     "bench_ledger.py": ["--leaves", "100000", "--samples", "300", "--naive-runs", "1"],
     "bench_log_store.py": ["--leaves", "100000", "--appends", "500", "--samples", "100"],
     "bench_api.py": ["--calls", "100"],
+    # Filings through the API under gunicorn, 4 HTTP clients: 5 s per series, before and after.
+    "bench_filing.py": ["--quick"],
     "bench_pipeline.py": ["--quick"],
     "bench_sequencer.py": ["--seconds", "5", "--backlog-seconds", "8", "--latency-samples", "20"],
     "bench_signer.py": ["--leaves", "20000", "--appends", "500", "--calls", "100", "--rounds", "2"],

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Case, Place, ProtectedPerson
@@ -44,13 +43,38 @@ def _file_size(fileobj: IO[bytes]) -> int:
     return size
 
 
+CASE_NOT_VISIBLE = "You cannot file evidence on a case you cannot see."
+
+
 def _check_can_file(actor: AbstractBaseUser, case: Case) -> None:
-    if not (actor.is_superuser or user_has_role(actor, INVESTIGATOR)):
-        raise PermissionDenied("Only investigators can file evidence.")
+    _check_investigator(actor)
     from catalogue.selectors import cases_visible_to
 
     if not cases_visible_to(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied("You cannot file evidence on a case you cannot see.")
+        raise PermissionDenied(CASE_NOT_VISIBLE)
+
+
+def _check_investigator(actor: AbstractBaseUser) -> None:
+    if not (actor.is_superuser or user_has_role(actor, INVESTIGATOR)):
+        raise PermissionDenied("Only investigators can file evidence.")
+
+
+def _lock_case_and_number(actor: AbstractBaseUser, case: Case) -> int:
+    """Lock the case (its exhibits are numbered one at a time), checking under the lock that
+    `actor` may see it, and return the next exhibit number.
+
+    Two statements, not one: in READ COMMITTED a statement that waited for the lock still
+    reads with the snapshot it started with, so a last number read in the locking statement
+    missed the item committed by the filer it waited for, and two concurrent filings into
+    one case took the same number (an IntegrityError, a 500: bench/bench_filing.py, 4 clients).
+    """
+    from catalogue.selectors import cases_visible_to
+
+    locked = cases_visible_to(actor).select_for_update(of=("self",)).filter(pk=case.pk).values_list("pk", flat=True)
+    if not locked.order_by().first():
+        raise PermissionDenied(CASE_NOT_VISIBLE)
+    last = EvidenceItem.objects.filter(case_id=case.pk).order_by("-number").values_list("number", flat=True).first()
+    return (last or 0) + 1
 
 
 def evidence_register(
@@ -89,7 +113,8 @@ def evidence_register(
     media someone else holds. The item and its first custody entries are written
     in one transaction and the pipeline is queued once it commits; a refused
     filing leaves nothing behind, not even the staged upload."""
-    _check_can_file(actor, case)
+    # Whether the actor may see the case is checked under the case's lock, below: one statement fewer.
+    _check_investigator(actor)
     errors: dict[str, str] = {}
     if file is None and not source_url and not held_by:
         errors["file"] = "Attach a file, give a source URL, or say who holds the original (a reference)."
@@ -157,11 +182,7 @@ def evidence_register(
     staged = storage.stage_upload(file, original_filename) if file is not None else ""
     try:
         with transaction.atomic():
-            # Numbering exhibits per case: lock the case row and read the last number in
-            # one statement (only the id is read: the row carries the case's whole search text).
-            last = (EvidenceItem.objects.filter(case=OuterRef("pk")).order_by("-number").values("number")[:1])
-            item.number = (Case.objects.select_for_update().filter(pk=case.pk).order_by()
-                           .values_list(Subquery(last), flat=True).first() or 0) + 1
+            item.number = _lock_case_and_number(actor, case)
             item.exhibit = f"{case.reference}/E{item.number:03d}"
             item.staged_name = staged
             item.save(force_insert=True)
