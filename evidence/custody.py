@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from evidence.models import CustodyEvent, EvidenceItem
@@ -118,12 +118,56 @@ def custody_append_many(
     nudges. With LEDGER_INTEGRATE_IN_WRITER (the embedded default) they are
     integrated here instead, in this transaction. A batch costs the same
     handful of queries as one entry, which is what lets the pipeline seal an item quickly.
+
+    On PostgreSQL the append is one statement (evidence/custody_pg.py): outside a
+    transaction it autocommits by itself, inside one it joins it. Elsewhere (SQLite)
+    it is the portable BEGIN, lock, read, INSERT, COMMIT.
     """
-    from evidence import sequencer
+    from evidence import custody_pg
 
     item_id = item.pk if isinstance(item, EvidenceItem) else uuid.UUID(str(item))
     actor = actor_label(user, agent)
     actor_user = user if user is not None and user.is_authenticated else None
+    prepared = [_prepared(entry) for entry in entries]
+    if connection.vendor == "postgresql" and all(custody_pg.takes(e["occurred_at"]) for e in prepared):
+        return _append_in_database(item_id=item_id, actor=actor, actor_user=actor_user, entries=prepared)
+    return _append_portable(item_id=item_id, actor=actor, actor_user=actor_user, entries=prepared)
+
+
+def _prepared(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry's fields as they are stored and hashed (the recording time is added by the append)."""
+    details = json.loads(json.dumps(entry.get("details") or {}, default=str))  # as the JSON column returns it
+    occurred_now = not entry.get("occurred_at")
+    return {
+        "action": entry["action"],
+        "outcome": entry.get("outcome") or CustodyEvent.Outcome.SUCCESS,
+        "details": details,
+        "canonical_details": canonical_json(details).decode("utf-8"),
+        "occurred_now": occurred_now,
+        "occurred_at": None if occurred_now or entry["occurred_at"] == TIME_UNKNOWN else entry["occurred_at"],
+    }
+
+
+def _append_in_database(*, item_id: uuid.UUID, actor: str, actor_user, entries: list[dict[str, Any]]) -> list[CustodyEvent]:
+    """PostgreSQL: one statement (evidence/custody_pg.py), which autocommits outside a transaction."""
+    from evidence import custody_pg, sequencer
+
+    if settings.LEDGER_INTEGRATE_IN_WRITER:
+        with transaction.atomic(savepoint=False):
+            created = custody_pg.append(item_id=item_id, actor=actor, actor_user=actor_user, entries=entries)
+            assigned = sequencer.integrate_in_writer()
+        for event in created:
+            event.log_index = assigned.get(event.pk)
+        return created
+    created = custody_pg.append(item_id=item_id, actor=actor, actor_user=actor_user, entries=entries)
+    transaction.on_commit(sequencer.after_append)  # at once if the append autocommitted
+    return created
+
+
+def _append_portable(*, item_id: uuid.UUID, actor: str, actor_user, entries: list[dict[str, Any]]) -> list[CustodyEvent]:
+    """Any database: lock the item, read the chain's last entry, insert, in one transaction."""
+    from evidence import sequencer
+
     # No savepoint: a failed append must abort the caller's whole transaction.
     with transaction.atomic(savepoint=False):
         EvidenceItem.objects.select_for_update().only("id").get(pk=item_id)
@@ -136,19 +180,15 @@ def custody_append_many(
         events = []
         for entry in entries:
             seq += 1
-            details = json.loads(json.dumps(entry.get("details") or {}, default=str))  # as the JSON column returns it
-            occurred_at = entry.get("occurred_at") or recorded_at
-            if occurred_at == TIME_UNKNOWN:
-                occurred_at = None
-            outcome = entry.get("outcome") or CustodyEvent.Outcome.SUCCESS
+            occurred_at = recorded_at if entry["occurred_now"] else entry["occurred_at"]
             body = entry_body(
-                item_id=item_id, seq=seq, action=entry["action"], outcome=outcome, actor=actor,
-                occurred_at=occurred_at, recorded_at=recorded_at, details=details, prev_hash=prev,
+                item_id=item_id, seq=seq, action=entry["action"], outcome=entry["outcome"], actor=actor,
+                occurred_at=occurred_at, recorded_at=recorded_at, details=entry["details"], prev_hash=prev,
             )
             digest = entry_hash(body)
             events.append(CustodyEvent(
-                item_id=item_id, seq=seq, action=entry["action"], outcome=outcome, actor=actor,
-                actor_user=actor_user, occurred_at=occurred_at, recorded_at=recorded_at, details=details,
+                item_id=item_id, seq=seq, action=entry["action"], outcome=entry["outcome"], actor=actor,
+                actor_user=actor_user, occurred_at=occurred_at, recorded_at=recorded_at, details=entry["details"],
                 prev_hash=prev, entry_hash=digest,
             ))
             prev = digest

@@ -118,10 +118,32 @@ def integrate_leaf_hashes(first: int, leaves: list[bytes]) -> int:
 
     if not leaves:
         return first
-    new_nodes = with_nodes(completed)
-    LogNode.objects.bulk_create([LogNode(level=level, index=idx, hash=digest) for level, idx, digest in new_nodes])
+    _insert_nodes(with_nodes(completed))
     LogState.objects.filter(pk=1).update(size=first + len(leaves))
     return first
+
+
+def _insert_nodes(nodes: list[tuple[int, int, bytes]]) -> None:
+    """Store new nodes; on PostgreSQL in one INSERT with no model instance per node.
+
+    A sequencer's batch writes about two nodes per leaf. Sent as two lists of
+    numbers in text and one string of hashes, 32 bytes each, so the driver quotes
+    three values rather than every element of three arrays (that cost more than the insert).
+    """
+    if connection.vendor != "postgresql":
+        LogNode.objects.bulk_create([LogNode(level=level, index=idx, hash=digest) for level, idx, digest in nodes])
+        return
+    quote = connection.ops.quote_name
+    levels, indexes, hashes = zip(*nodes, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(LogNode._meta.db_table)} ({quote('level')}, {quote('index')}, {quote('hash')}) "
+            f"SELECT v.level, v.index, substring(%s::bytea FROM (v.n::integer - 1) * {ledger.HASH_SIZE} + 1 "
+            f"FOR {ledger.HASH_SIZE}) "
+            "FROM unnest(string_to_array(%s, ',')::smallint[], string_to_array(%s, ',')::bigint[]) "
+            "WITH ORDINALITY AS v(level, index, n)",
+            [b"".join(hashes), ",".join(map(str, levels)), ",".join(map(str, indexes))],
+        )
 
 
 def size() -> int:

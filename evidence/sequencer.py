@@ -51,7 +51,8 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from evidence import log_store
+from evidence import ledger, log_store
+from evidence.custody import entry_body, leaf_bytes
 from evidence.models import CustodyEvent, LogState, SequencerLease, TreeHead
 
 logger = logging.getLogger(__name__)
@@ -122,33 +123,66 @@ def pending_count() -> int:
     return CustodyEvent.objects.filter(log_index__isnull=True).count()
 
 
+# What a leaf commits to (evidence.custody.leaf_bytes), read as plain values: no model instances.
+LEAF_FIELDS = ("id", "item_id", "seq", "action", "outcome", "actor", "occurred_at", "recorded_at", "details",
+               "prev_hash", "entry_hash")
+
+
 def integrate_batch(limit: int | None = None) -> dict[int, int]:
     """Integrate up to ``limit`` pending entries, oldest first; returns {event id: log index}.
 
     Call inside a transaction: it locks LogState until that commits. The nodes,
     the new size and every entry's index are written together or not at all.
     """
-    from evidence.signing import entry_leaf_hash  # signing builds on custody, which calls this module
-
     state, _ = LogState.objects.select_for_update().get_or_create(pk=1)
-    pending = CustodyEvent.objects.filter(log_index__isnull=True).order_by("id")
-    events = list(pending[:limit] if limit else pending)
-    if not events:
+    pending = CustodyEvent.objects.filter(log_index__isnull=True).order_by("id").values_list(*LEAF_FIELDS)
+    rows = list(pending[:limit] if limit else pending)
+    if not rows:
         return {}
     first = state.size
-    log_store.integrate_leaf_hashes(first, [entry_leaf_hash(event) for event in events])
-    assigned = {event.pk: first + offset for offset, event in enumerate(events)}
-    table = connection.ops.quote_name(CustodyEvent._meta.db_table)
-    with connection.cursor() as cursor:
-        # The trigger allows exactly this change (null to a value, nothing else);
-        # CustodyEvent.save and the queryset's update refuse every change.
-        cursor.executemany(
-            f"UPDATE {table} SET log_index = %s WHERE id = %s AND log_index IS NULL",
-            [(index, pk) for pk, index in assigned.items()],
-        )
+    log_store.integrate_leaf_hashes(first, [_leaf_hash(row) for row in rows])
+    assigned = {row[0]: first + offset for offset, row in enumerate(rows)}
+    _set_log_indexes(assigned)
     if settings.LEDGER_SEQUENCER_BATCH_DELAY:
         time.sleep(settings.LEDGER_SEQUENCER_BATCH_DELAY)  # a test hook: time to kill a sequencer mid-batch
     return assigned
+
+
+def _leaf_hash(row: tuple) -> bytes:
+    """The leaf hash of a stored entry, as evidence.signing.entry_leaf_hash computes it from the model."""
+    _pk, item_id, seq, action, outcome, actor, occurred_at, recorded_at, details, prev_hash, digest = row
+    body = entry_body(item_id=item_id, seq=seq, action=action, outcome=outcome, actor=actor,
+                      occurred_at=occurred_at, recorded_at=recorded_at, details=details, prev_hash=prev_hash)
+    return ledger.leaf_hash(leaf_bytes(body, digest))
+
+
+def _set_log_indexes(assigned: dict[int, int]) -> None:
+    """Give each entry its log index, in one statement on PostgreSQL.
+
+    The trigger allows exactly this change (null to a value, nothing else);
+    CustodyEvent.save and the queryset's update refuse every change. Every row
+    must change: under the LogState lock none can have been integrated by another.
+    """
+    table = connection.ops.quote_name(CustodyEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The indexes are consecutive: send the ids (as text, which the driver quotes
+            # once rather than per element) and the first index.
+            cursor.execute(
+                f"UPDATE {table} AS e SET log_index = %s + v.n - 1 "
+                "FROM unnest(string_to_array(%s, ',')::bigint[]) WITH ORDINALITY AS v(id, n) "
+                "WHERE e.id = v.id AND e.log_index IS NULL",
+                [next(iter(assigned.values())), ",".join(map(str, assigned))],
+            )
+            changed = cursor.rowcount
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET log_index = %s WHERE id = %s AND log_index IS NULL",
+                [(index, pk) for pk, index in assigned.items()],
+            )
+            changed = len(assigned)  # executemany's rowcount is not the sum on every driver
+    if changed != len(assigned):
+        raise RuntimeError(f"{len(assigned) - changed} of the batch's entries were no longer pending.")
 
 
 def _head_behind() -> bool:

@@ -78,6 +78,14 @@ BYPASSES = [
     "ALTER TABLE evidence_evidenceitem OWNER TO CURRENT_USER",
     "DROP FUNCTION evidence_item_sealed_final() CASCADE",
     "CREATE OR REPLACE FUNCTION evidence_refuse_change() RETURNS trigger AS 'BEGIN RETURN NEW; END' LANGUAGE plpgsql",
+    # The custody append (migration 0020) cannot be swapped for one that writes what it likes...
+    "CREATE OR REPLACE FUNCTION evidence_custody_append(p_item uuid, p_actor text, p_actor_user bigint, "
+    "p_entries jsonb) RETURNS TABLE (id bigint, seq integer, recorded_at timestamptz, prev_hash varchar, "
+    "entry_hash varchar) AS 'BEGIN END' LANGUAGE plpgsql",
+    "ALTER FUNCTION evidence_custody_append(uuid, text, bigint, jsonb) SECURITY DEFINER",
+    # ...nor shadowed by one of the role's own.
+    "CREATE FUNCTION public.evidence_custody_append(p_item text, p_actor text, p_actor_user bigint, "
+    "p_entries jsonb) RETURNS void AS 'BEGIN END' LANGUAGE plpgsql",
 ]
 
 

@@ -53,4 +53,7 @@ class Command(BaseCommand):
             cursor.execute(f"GRANT USAGE ON SCHEMA public TO {quoted}")
             cursor.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}")
             cursor.execute(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}")
+            # PUBLIC may run functions by default; say it for ours (the custody append, migration
+            # 0020), which run with the caller's rights and so through the same triggers.
+            cursor.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {quoted}")
         self.stdout.write(self.style.SUCCESS(f"Granted row rights on every table to {role}; it owns nothing."))
