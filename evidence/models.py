@@ -267,7 +267,9 @@ class CustodyEvent(models.Model):
         SUCCESS = "success", _("Success")
         FAILURE = "failure", _("Failure")
 
-    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody", verbose_name=_("item"))
+    # No index of its own: the unique (item, seq) index below leads with it.
+    item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="custody", verbose_name=_("item"),
+                             db_index=False)
     seq = models.PositiveIntegerField(verbose_name=_("seq"))
     action = models.CharField(max_length=40, choices=Action.choices, verbose_name=_("action"))
     outcome = models.CharField(max_length=10, choices=Outcome.choices, verbose_name=_("outcome"))
@@ -279,7 +281,9 @@ class CustodyEvent(models.Model):
     recorded_at = models.DateTimeField(verbose_name=_("recorded at"))
     details = models.JSONField(default=dict, blank=True, verbose_name=_("details"))
     prev_hash = models.CharField(max_length=64, verbose_name=_("prev hash"))
-    entry_hash = models.CharField(max_length=64, unique=True, verbose_name=_("entry hash"))
+    # Unique by a constraint (Meta), not unique=True, which on PostgreSQL also builds a
+    # LIKE index that no query uses and every append pays for.
+    entry_hash = models.CharField(max_length=64, verbose_name=_("entry hash"))
     # Position of this entry in the global Merkle log (0-based leaf index). Null
     # while the entry waits for the sequencer (evidence/sequencer.py), which sets
     # it once: the database refuses every other change to the row.
@@ -293,6 +297,7 @@ class CustodyEvent(models.Model):
         ordering = ["item", "seq"]
         constraints = [
             models.UniqueConstraint(fields=["item", "seq"], name="custody_seq_per_item"),
+            models.UniqueConstraint(fields=["entry_hash"], name="custody_entry_hash_unique"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="custody_seq_from_one"),
         ]
         # The sequencer's queue: entries not yet in the log, oldest first.
