@@ -109,6 +109,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "TEST", {"NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "var" / "test.sqlite3"))}
     )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A Celery worker keeps its database connection from task to task for this many seconds
+# (config/celery.py): with the web's CONN_MAX_AGE of 0 every task opened a new session,
+# and on a 2-core host that cost a sealed item more CPU, in the worker and in PostgreSQL,
+# than its sealing did (bench/bench_pipeline.py, sessions per item). Each task then checks
+# the connection once before using it (CONN_HEALTH_CHECKS), so a restarted server costs
+# one reconnect, not a failed task. 0: a connection per task, as before.
+EVIDENCE_WORKER_CONN_MAX_AGE = env.int("EVIDENCE_WORKER_CONN_MAX_AGE", default=600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
