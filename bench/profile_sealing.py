@@ -112,7 +112,9 @@ def run(args, queue: str) -> None:
     ids = [json.loads(base64.b64decode(m["body"]))[0][0] for m in messages
            if m["headers"]["task"] == "evidence.tasks.ingest"]
     client.delete(queue)
-    fill = settings.EVIDENCE_INGEST_BATCH - 1
+    from evidence.batch import appetite
+
+    sizes: list[int] = []
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
@@ -123,7 +125,8 @@ def run(args, queue: str) -> None:
         if profiler:
             profiler.enable()
         for item_id in ids:
-            outcome = pipeline.ingest(item_id, fill=fill)
+            sizes.append(appetite.batch())
+            outcome = pipeline.ingest(item_id, fill=appetite.batch() - 1, learn=appetite)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
         if profiler:
             profiler.disable()
@@ -137,7 +140,8 @@ def run(args, queue: str) -> None:
         task = json.loads(raw)["headers"]["task"]
         kinds[task] = kinds.get(task, 0) + 1
     n = args.items
-    print(f"{n} items of 64 KiB, batch {settings.EVIDENCE_INGEST_BATCH}; outcomes of the {len(ids)} tasks: {outcomes}")
+    print(f"{n} items of 64 KiB, batch {settings.EVIDENCE_INGEST_BATCH} to {settings.EVIDENCE_INGEST_BATCH_MAX} "
+          f"(claims asked for: {sorted(set(sizes))}); outcomes of the {len(ids)} tasks: {outcomes}")
     print(f"sealed: {sealed}")
     print(f"filing:  this process {1000 * filing_cpu / n:.2f} ms CPU per item")
     print(f"sealing: this process {1000 * cpu / n:.2f} ms CPU per item, PostgreSQL backend "

@@ -283,8 +283,11 @@ EVIDENCE_METADATA_TIMEOUT = env.float("EVIDENCE_METADATA_TIMEOUT", default=60.0)
 EVIDENCE_HASH_CHUNK_DELAY = env.float("EVIDENCE_HASH_CHUNK_DELAY", default=0.0)
 # A worker's ingest task also takes up to EVIDENCE_INGEST_BATCH - 1 other items waiting,
 # committing their endings together, at the latest every EVIDENCE_INGEST_BATCH_BYTES
-# hashed (evidence/batch.py). 1 turns batching off.
+# hashed (evidence/batch.py). 1 turns batching off. While a burst is queued (its last
+# claim came back full) a worker claims more, enough for about EVIDENCE_INGEST_BATCH_BYTES
+# at the sizes it just sealed, up to EVIDENCE_INGEST_BATCH_MAX items.
 EVIDENCE_INGEST_BATCH = env.int("EVIDENCE_INGEST_BATCH", default=16)
+EVIDENCE_INGEST_BATCH_MAX = env.int("EVIDENCE_INGEST_BATCH_MAX", default=64)
 EVIDENCE_INGEST_BATCH_BYTES = env.int("EVIDENCE_INGEST_BATCH_BYTES", default=64 * 1024 * 1024)
 # Where a worker keeps the digest speeds it measured on this host at start, which lay the
 # digests out over hashing threads (evidence/hash_layout.py); empty: ~/.cache/evidence-catalogue/.

@@ -151,6 +151,43 @@ class Claims:
         self.held.pop(item_id, None)
 
 
+# --- how much to claim ---------------------------------------------------------------
+
+
+class Appetite:
+    """How many waiting items a worker's next task claims beside its own.
+
+    EVIDENCE_INGEST_BATCH to start with. A claim that came back full says a burst is
+    queued: the next one takes enough items for about EVIDENCE_INGEST_BATCH_BYTES at the
+    sizes just sealed, up to EVIDENCE_INGEST_BATCH_MAX, so that a burst of small files
+    pays each batch's fixed cost (its claim, its commit, the case's search index, whose
+    text PostgreSQL re-parses whole) over many items, while a burst of large files is
+    not held by one worker that the others could have shared. A claim that was not full
+    (the queue is short) goes back to EVIDENCE_INGEST_BATCH, so that two workers share
+    a small burst. One per worker process; nothing it decides is a guarantee.
+    """
+
+    def __init__(self) -> None:
+        self.size: int | None = None
+
+    def batch(self) -> int:
+        base = max(1, settings.EVIDENCE_INGEST_BATCH)
+        return base if self.size is None else self.size
+
+    def learn(self, asked: int, took: int, item_bytes: list[int]) -> None:
+        """After a claim of `asked` items that took `took`, whose sealed sizes were `item_bytes`."""
+        base = max(1, settings.EVIDENCE_INGEST_BATCH)
+        most = max(base, settings.EVIDENCE_INGEST_BATCH_MAX)
+        if took < asked or not item_bytes or base == 1:
+            self.size = None
+            return
+        mean = max(1, sum(item_bytes) // len(item_bytes))
+        self.size = max(base, min(most, 2 * (asked + 1), settings.EVIDENCE_INGEST_BATCH_BYTES // mean))
+
+
+appetite = Appetite()
+
+
 # --- the batch's one commit ----------------------------------------------------------
 
 
@@ -276,8 +313,9 @@ def _prepare(run: Attempt) -> str | None:
         raise
 
 
-def ingest_batch(item_id: str, *, fill: int = 0) -> str:
-    """Run the pipeline for the item and up to `fill` other waiting items.
+def ingest_batch(item_id: str, *, fill: int = 0, learn: Appetite | None = None) -> str:
+    """Run the pipeline for the item and up to `fill` other waiting items; with `learn`,
+    tell it how full the claim was and what sizes were sealed (a worker's task does).
 
     Returns the item's state afterwards ("busy" if a live worker holds it, "missing",
     "superseded"). Raises TransientError, after committing the rest of the batch, when
@@ -287,11 +325,19 @@ def ingest_batch(item_id: str, *, fill: int = 0) -> str:
     own = _uuid(item_id)
     held, current = claim_with_state(own, fill)
     outcome = None
+    sizes: list[int] = []
+    if learn is not None:
+        took = len(held) - (own in held)
+        finally_learn = functools.partial(learn.learn, fill, took, sizes)  # the sizes are filled in below
+    else:
+        finally_learn = None
     if own not in held:
         if current is None:
             log.warning("ingest: no evidence item %s", item_id)
         outcome = "missing" if current is None else "busy" if current == State.PROCESSING else current
         if not held:
+            if finally_learn:
+                finally_learn()
             return outcome
     # Not the case's search text: up to MAX_SEARCH_TEXT characters nothing here reads.
     loaded = EvidenceItem.objects.select_related("case").defer("case__search_text").in_bulk(list(held))
@@ -349,9 +395,12 @@ def ingest_batch(item_id: str, *, fill: int = 0) -> str:
         # Commit every EVIDENCE_INGEST_BATCH_BYTES, so a batch of large files does not hold
         # finished work uncommitted for long.
         ready_bytes += run.facts.get("size") or 0
+        sizes.append(run.facts.get("size") or 0)
         if ready_bytes >= budget:
             commit()
     commit()
+    if finally_learn:
+        finally_learn()
     if unexpected is not None:
         raise unexpected
     if own_error is not None:
