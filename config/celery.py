@@ -19,7 +19,7 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
-def keep_database_connections(**_kwargs) -> None:
+def keep_database_connections(databases: dict | None = None, **_kwargs) -> None:
     """Workers reuse their database connection across tasks (settings.EVIDENCE_WORKER_CONN_MAX_AGE).
 
     Celery's Django fixup closes a connection after each task once it is older than
@@ -30,7 +30,7 @@ def keep_database_connections(**_kwargs) -> None:
     age = settings.EVIDENCE_WORKER_CONN_MAX_AGE
     if age > 0:
         # The very dicts the connections read when they connect (None: kept for ever already).
-        for database in settings.DATABASES.values():
+        for database in (settings.DATABASES if databases is None else databases).values():
             if database.get("CONN_MAX_AGE") is not None and database["CONN_MAX_AGE"] < age:
                 database["CONN_MAX_AGE"] = age
             database["CONN_HEALTH_CHECKS"] = True
