@@ -109,6 +109,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "TEST", {"NAME": env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / "var" / "test.sqlite3"))}
     )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A Celery worker keeps its database connection from task to task for this many seconds
+# (config/celery.py): with the web's CONN_MAX_AGE of 0 every task opened a new session,
+# and on a 2-core host that cost a sealed item more CPU, in the worker and in PostgreSQL,
+# than its sealing did (bench/bench_pipeline.py, sessions per item). Each task then checks
+# the connection once before using it (CONN_HEALTH_CHECKS), so a restarted server costs
+# one reconnect, not a failed task. 0: a connection per task, as before.
+EVIDENCE_WORKER_CONN_MAX_AGE = env.int("EVIDENCE_WORKER_CONN_MAX_AGE", default=600)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -276,8 +283,11 @@ EVIDENCE_METADATA_TIMEOUT = env.float("EVIDENCE_METADATA_TIMEOUT", default=60.0)
 EVIDENCE_HASH_CHUNK_DELAY = env.float("EVIDENCE_HASH_CHUNK_DELAY", default=0.0)
 # A worker's ingest task also takes up to EVIDENCE_INGEST_BATCH - 1 other items waiting,
 # committing their endings together, at the latest every EVIDENCE_INGEST_BATCH_BYTES
-# hashed (evidence/batch.py). 1 turns batching off.
+# hashed (evidence/batch.py). 1 turns batching off. While a burst is queued (its last
+# claim came back full) a worker claims more, enough for about EVIDENCE_INGEST_BATCH_BYTES
+# at the sizes it just sealed, up to EVIDENCE_INGEST_BATCH_MAX items.
 EVIDENCE_INGEST_BATCH = env.int("EVIDENCE_INGEST_BATCH", default=16)
+EVIDENCE_INGEST_BATCH_MAX = env.int("EVIDENCE_INGEST_BATCH_MAX", default=64)
 EVIDENCE_INGEST_BATCH_BYTES = env.int("EVIDENCE_INGEST_BATCH_BYTES", default=64 * 1024 * 1024)
 # Where a worker keeps the digest speeds it measured on this host at start, which lay the
 # digests out over hashing threads (evidence/hash_layout.py); empty: ~/.cache/evidence-catalogue/.

@@ -93,10 +93,11 @@ def position_from_gps(gps: dict[str, Any]) -> Position | None:
     return Position(latitude, longitude, precision_for(uncertainty), uncertainty, basis)
 
 
-def fill_from_gps(item: EvidenceItem) -> list[dict[str, Any]]:
+def fill_from_gps(item: EvidenceItem, *, save: bool = True) -> list[dict[str, Any]]:
     """Set the item's capture position from the EXIF GPS in its metadata, if it has one and no
     capture place or position is recorded yet; the custody entries that say so (for the caller
-    to append with the pipeline's other entries, in its transaction, on the locked item)."""
+    to append with the pipeline's other entries, in its transaction, on the locked item).
+    With `save` False the caller writes FIELDS itself (a batch writes its items in one statement)."""
     gps = (item.metadata or {}).get("gps")
     if not gps or item.capture_place_id is not None or item.capture_position_source:
         return []
@@ -107,7 +108,8 @@ def fill_from_gps(item: EvidenceItem) -> list[dict[str, Any]]:
     item.capture_position_precision = position.precision
     item.capture_position_uncertainty_m = position.uncertainty_m
     item.capture_position_source = CapturePositionSource.EXIF_GPS
-    item.save(update_fields=FIELDS)
+    if save:
+        item.save(update_fields=FIELDS)
     return [{"action": CustodyEvent.Action.METADATA_MODIFICATION, "details": {
         "field": "capture_position", "source": CapturePositionSource.EXIF_GPS.value, "from": "metadata.gps",
         "latitude": str(position.latitude), "longitude": str(position.longitude),

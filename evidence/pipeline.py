@@ -268,13 +268,14 @@ def _discard_quietly(name: str) -> None:
 # --- entry points -------------------------------------------------------------
 
 
-def ingest(item_id: str, *, fill: int = 0) -> str:
+def ingest(item_id: str, *, fill: int = 0, learn=None) -> str:
     """Run the pipeline for one item and, with `fill`, for up to that many other
-    items waiting (evidence/batch.py). Returns the item's state afterwards, or
-    "busy" when a live worker holds it. Raises TransientError to be retried."""
+    items waiting (evidence/batch.py; `learn`, a batch.Appetite, sizes the next
+    claim). Returns the item's state afterwards, or "busy" when a live worker
+    holds it. Raises TransientError to be retried."""
     from evidence.batch import ingest_batch
 
-    return ingest_batch(item_id, fill=fill)
+    return ingest_batch(item_id, fill=fill, learn=learn)
 
 
 def give_up(item_id: str, reason: str) -> str:

@@ -47,6 +47,11 @@ def needs_thumbnail(item: EvidenceItem) -> bool:
     return item.state == EvidenceItem.State.SEALED and item.media_type.startswith("image/")
 
 
+def needs_previews(item: EvidenceItem) -> bool:
+    """Whether a sealed item needs any display copy: the pipeline queues a preview task only for those."""
+    return needs_thumbnail(item)
+
+
 def preview_entries(item: EvidenceItem, kind: str = THUMBNAIL):
     return CustodyEvent.objects.filter(item_id=item.pk, action=Action.DERIVATION, details__preview=kind)
 
@@ -57,12 +62,12 @@ def thumbnail_of(item: EvidenceItem) -> CustodyEvent | None:
 
 
 def make_previews(item_id: str) -> str:
-    """Make what previews the item needs. Idempotent: a preview made (or found unmakeable)
+    """Make what previews the item needs (`needs_previews`). Idempotent: a preview made (or found unmakeable)
     once is not made again. Returns what happened, for the task's result."""
     item = EvidenceItem.objects.filter(pk=item_id).first()
     if item is None:
         return "missing"
-    if not needs_thumbnail(item):
+    if not needs_previews(item):
         return "none needed"
     if thumbnail_of(item) is not None:
         return "done before"

@@ -11,6 +11,7 @@ from celery import shared_task
 from django.conf import settings
 
 from evidence import (
+    batch,
     fixity,
     pipeline,
     preview_tasks,  # noqa: F401  (autodiscovery reads tasks.py only: this registers make_previews)
@@ -22,10 +23,12 @@ MAX_RETRIES = 8
 @shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def ingest(self, item_id: str) -> str:
     """Turn a received item into a sealed exhibit."""
-    # In-process (no broker) a filing seals its own item only, never other people's.
-    fill = 0 if self.request.is_eager else settings.EVIDENCE_INGEST_BATCH - 1
+    # In-process (no broker) a filing seals its own item only, never other people's. A worker
+    # claims more when a burst is queued (evidence/batch.py, Appetite).
+    eager = self.request.is_eager
     try:
-        outcome = pipeline.ingest(item_id, fill=fill)
+        outcome = pipeline.ingest(item_id, fill=0 if eager else batch.appetite.batch() - 1,
+                                  learn=None if eager else batch.appetite)
     except pipeline.TransientError as exc:
         # In-process (no broker) there is no backoff to wait on: fail visibly, retry by hand.
         if self.request.is_eager or self.request.retries >= self.max_retries:

@@ -24,7 +24,7 @@ PIPELINE_ACTIONS = ["accession", "message_digest_calculation", "format_identific
 FILING_MAX = 8
 SEALING_ONE_MAX = 12
 # In a batch, each item costs its custody append and a share of the batch's own few.
-SEALING_PER_ITEM_IN_A_BATCH_MAX = 6
+SEALING_PER_ITEM_IN_A_BATCH_MAX = 5
 
 
 @pytest.fixture
