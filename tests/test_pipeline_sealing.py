@@ -88,10 +88,16 @@ def test_a_large_batch_costs_each_item_little_more_than_its_custody_append(file_
     items = [file_item(f"large batch {n} ".encode() * 30, f"large{n}.txt") for n in range(24)]
     with CaptureQueriesContext(connection) as sealing:
         assert run_ingest(items[0].pk, fill=63) == "sealed"
-    appends = sum(q["sql"].startswith('INSERT INTO "evidence_custodyevent"') for q in sealing.captured_queries)
+    # On PostgreSQL an append is one call of evidence_custody_append (evidence/custody_pg.py);
+    # elsewhere the portable path's lock, read and INSERT.
+    one_call = connection.vendor == "postgresql"
+    marker = "evidence_custody_append(" if one_call else 'INSERT INTO "evidence_custodyevent"'
+    appends = sum(marker in q["sql"] for q in sealing.captured_queries)
     assert appends == len(items)
-    # Each item's custody append (3 statements as custody.py stands), plus the batch's own few shared.
-    assert len(sealing.captured_queries) <= 3 * len(items) + 10, [q["sql"][:80] for q in sealing.captured_queries]
+    # Each item's custody append, plus the batch's own few shared.
+    per_append = 1 if one_call else 3
+    assert len(sealing.captured_queries) <= per_append * len(items) + 10, [
+        q["sql"][:80] for q in sealing.captured_queries]
     for item in items:
         item.refresh_from_db()
         assert item.state == "sealed" and actions(item) == PIPELINE_ACTIONS and verify_chain(item).ok
