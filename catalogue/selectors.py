@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from catalogue.models import Actor, Case, CaseSource, CrimeCategory, Place, Source, VictimCount
 from catalogue.roles import INVESTIGATOR, user_access
@@ -26,6 +26,17 @@ def cases_visible_to(user: AbstractBaseUser) -> QuerySet[Case]:
     """The cases `user` may see."""
     rule = case_visibility(user)
     return Case.objects.all() if rule is None else Case.objects.filter(rule)
+
+
+# The columns a list row shows (catalogue.api.serializers.CaseListSerializer), with the id: the keyset.
+LIST_COLUMNS = ("id", "reference", "title", "status", "sensitivity", "incident_start", "incident_end",
+                "date_precision", "created_at", "updated_at")
+
+
+def cases_for_listing(cases: QuerySet[Case]) -> QuerySet[dict]:
+    """List rows as plain dicts of what a row shows, with the team's slug beside them: no
+    model instances (a page of 50 cases and their teams cost ~2 ms of CPU to build)."""
+    return cases.values(*LIST_COLUMNS, team_slug=F("team__slug"))
 
 
 def case_get_visible(user: AbstractBaseUser, reference: str) -> Case | None:

@@ -31,7 +31,7 @@ from catalogue.api.serializers import (
     ChangeDecisionSerializer,
 )
 from catalogue.models import Case, CaseChangeRequest
-from catalogue.selectors import case_detail_facts, case_list_facts, cases_visible_to
+from catalogue.selectors import case_detail_facts, case_list_facts, cases_for_listing, cases_visible_to
 from catalogue.visibility import visibility_sql
 
 # The items live in the evidence app, which catalogue must not import: reach
@@ -130,12 +130,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return CaseListSerializer if self.action == "list" else CaseSerializer
 
     def get_queryset(self) -> QuerySet[Case]:
-        queryset = cases_visible_to(self.request.user).select_related("team")
-        if self.action != "list":
-            return queryset
-        # Places, crime codes and evidence counts are attached to the page in list()
-        # (case_list_facts): counted for the page's cases only, never over every visible case.
-        return queryset.defer("summary", "search_text")
+        if self.action == "list":
+            # Rows as dicts; places, crime codes and evidence counts are attached to the page
+            # in list() (case_list_facts): counted for the page's cases only, never over every visible case.
+            return cases_for_listing(cases_visible_to(self.request.user))
+        return cases_visible_to(self.request.user).select_related("team")
 
     def filter_queryset(self, queryset):
         if self.action == "list":
@@ -153,11 +152,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        places_of, codes_of, counts = case_list_facts([case.pk for case in page])
-        for case in page:
-            case.list_places, case.list_categories = places_of.get(case.pk, []), codes_of.get(case.pk, [])
-            case.evidence_count = counts.get(case.pk, 0)
-        services.access_log_record_many(user=request.user, cases=page, via="api", remote_addr=remote_addr(request))
+        ids = [row["id"] for row in page]
+        places_of, codes_of, counts = case_list_facts(ids)
+        for row in page:
+            pk = row["id"]
+            row["list_places"], row["list_categories"] = places_of.get(pk, []), codes_of.get(pk, [])
+            row["evidence_count"] = counts.get(pk, 0)
+        services.access_log_record_many(user=request.user, case_ids=ids, via="api", remote_addr=remote_addr(request))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
