@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import F, QuerySet
 
+from catalogue import fixed_rows
 from catalogue.models import Case
 from catalogue.selectors import case_visibility
 from catalogue.visibility import visibility_sql
@@ -60,52 +59,26 @@ def item_rows_holding(user: AbstractBaseUser, sha256: str) -> list[dict]:
     ]
 
 
-@functools.cache
-def _item_with_case_statement() -> tuple[str, tuple[tuple[type, tuple[str, ...], tuple]], ...]:
-    """The SELECT of item_visible (everything before its WHERE), and per model its fields and
-    the converters of each column, written once."""
-    q = connection.ops.quote_name
-    parts, models = [], []
-    for model, alias in ((EvidenceItem, "i"), (Case, "c")):
-        fields = model._meta.concrete_fields
-        parts.append(", ".join(f"{alias}.{q(field.column)}" for field in fields))
-        converters = []
-        for position, field in enumerate(fields):
-            column = field.get_col(model._meta.db_table)
-            found = (*connection.ops.get_db_converters(column), *column.get_db_converters(connection))
-            if found:
-                converters.append((position, column, found))
-        models.append((model, tuple(field.attname for field in fields), tuple(converters)))
-    sql = (f"SELECT {', '.join(parts)} FROM {q(EvidenceItem._meta.db_table)} i "
-           f"JOIN {q(Case._meta.db_table)} c ON c.{q('id')} = i.{q('case_id')} WHERE i.{q('id')} = %s AND ")
-    return sql, tuple(models)
-
-
 def item_visible(user: AbstractBaseUser, pk) -> EvidenceItem | None:
     """The item `pk` with its case (as select_related("case") gives it), or None if there is
     none or `user` may not see it: items_visible_to's rule, as its own SQL (catalogue.visibility).
 
-    One fixed statement on a plain cursor, the instances built by Model.from_db with the
-    ORM's converters: the same read as a queryset spent ~3 ms of CPU compiling 90 columns
-    and an ordering, for every item an API request names (bench/api_cpu.py).
+    One fixed statement (catalogue.fixed_rows): the same read as a queryset spent ~3 ms of
+    CPU compiling 90 columns and an ordering, for every item an API request names.
     """
-    select, models = _item_with_case_statement()
     q = connection.ops.quote_name
     where, params = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
     with connection.cursor() as cursor:
-        cursor.execute(select + where, [EvidenceItem._meta.pk.get_db_prep_value(pk, connection), *params])
+        cursor.execute(
+            f"SELECT {fixed_rows.columns(EvidenceItem, 'i')}, {fixed_rows.columns(Case, 'c')} "
+            f"FROM {q(EvidenceItem._meta.db_table)} i JOIN {q(Case._meta.db_table)} c ON c.{q('id')} = i.{q('case_id')} "
+            f"WHERE i.{q('id')} = %s AND {where}",
+            [EvidenceItem._meta.pk.get_db_prep_value(pk, connection), *params],
+        )
         row = cursor.fetchone()
     if row is None:
         return None
-    instances, start = [], 0
-    for model, fields, converters in models:
-        values = list(row[start:start + len(fields)])
-        start += len(fields)
-        for position, column, found in converters:
-            for convert in found:
-                values[position] = convert(values[position], column, connection)
-        instances.append(model.from_db(connection.alias, fields, values))
-    item, case = instances
+    item, case = fixed_rows.from_row((EvidenceItem, Case), row)
     item.case = case
     return item
 

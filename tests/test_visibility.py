@@ -107,3 +107,27 @@ def test_one_item_by_id_follows_the_rule_and_reads_as_the_orm_does(cases, team, 
                     assert getattr(model_found, field.attname) == getattr(model_expected, field.attname), field.name
             assert found.metadata == expected.metadata and not found._state.adding
     assert item_visible(superuser, "0" * 32) is None
+
+
+def test_one_case_by_reference_follows_the_rule_and_reads_as_the_orm_does(cases, team, request):
+    """catalogue.selectors.case_visible_with_team (the API's read of one case) against cases_visible_to."""
+    from django.contrib.auth.models import User
+
+    from catalogue.selectors import case_visible_with_team
+
+    colleague = factories.user_with_role("investigator", team=team)
+    inactive = factories.user_with_role("legal", team=team)
+    inactive.is_active = False
+    superuser = User.objects.create_superuser("root-cases", "root@example.org", "pw")
+    users = [request.getfixturevalue(who) for who in ("investigator", "reviewer", "legal", "outsider")]
+    for user in [*users, colleague, inactive, superuser, factories.UserFactory()]:
+        for case in cases.values():
+            found = case_visible_with_team(user, case.reference)
+            expected = cases_visible_to(user).select_related("team").filter(reference=case.reference).first()
+            assert (found is None) == (expected is None), (user, case.sensitivity)
+            if found is None:
+                continue
+            for model_found, model_expected in ((found, expected), (found.team, expected.team)):
+                for field in type(model_expected)._meta.concrete_fields:
+                    assert getattr(model_found, field.attname) == getattr(model_expected, field.attname), field.name
+    assert case_visible_with_team(superuser, "UA-0000-NONE") is None

@@ -31,7 +31,13 @@ from catalogue.api.serializers import (
     ChangeDecisionSerializer,
 )
 from catalogue.models import Case, CaseChangeRequest
-from catalogue.selectors import case_detail_facts, case_list_facts, cases_for_listing, cases_visible_to
+from catalogue.selectors import (
+    case_detail_facts,
+    case_list_facts,
+    case_visible_with_team,
+    cases_for_listing,
+    cases_visible_to,
+)
 from catalogue.visibility import visibility_sql
 
 # The items live in the evidence app, which catalogue must not import: reach
@@ -139,11 +145,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def filter_queryset(self, queryset):
         if self.action == "list":
             return super().filter_queryset(queryset)
+        self._refuse_parameters()
+        return queryset
+
+    def _refuse_parameters(self) -> None:
         # One case is named by its path alone; the list's filters would only turn a hit into a 404.
         unknown = sorted(set(self.request.query_params) - {"format"})
         if unknown:
             raise ValidationError({name: "Unknown parameter; one case takes none." for name in unknown})
-        return queryset
 
     def _detail(self, case: Case) -> dict:
         case.detail_facts = case_detail_facts(case)
@@ -162,7 +171,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        case = self.get_object()
+        # The read a request names most often: one fixed statement, not the generic get_object().
+        self._refuse_parameters()
+        case = case_visible_with_team(request.user, kwargs[self.lookup_field])
+        if case is None:
+            raise NotFound(_("No case with this reference, or not one you may see."))
+        self.check_object_permissions(request, case)
         services.access_log_record_many(user=request.user, cases=[case], via="api", action="read",
                                         remote_addr=remote_addr(request))
         return Response(self._detail(case))
