@@ -68,8 +68,8 @@ def create_database() -> None:
 # Item columns added since the fill was written, at their model defaults (a fill in SQL skips Django's).
 ITEM_DEFAULT_COLUMNS = ("captured_at_precision, published_at_precision, uploaded_at_precision, acquired_at_precision, "
                         "derivation_method, derived_by, derived_from_sha256, relation, graphic_content, risk_note, "
-                        "risk_to_person")
-ITEM_DEFAULT_VALUES = "'unknown', 'unknown', 'unknown', 'unknown', '', '', '', '', false, '', false"
+                        "risk_to_person, capture_position_precision, capture_position_source, captured_at_zone")
+ITEM_DEFAULT_VALUES = "'unknown', 'unknown', 'unknown', 'unknown', '', '', '', '', false, '', false, '', '', ''"
 
 FILL_SQL = [
     # Places, perpetrators and sources to hang the cases on.

@@ -22,6 +22,20 @@ the next place in a chain and cannot be replayed; "queries" counts them all).
 The ratio HTTP p50 / SQL all is what the HTTP stack, Python and the queue in
 front of the workers add.
 
+And beside them the CPU one request costs, which load on a shared machine
+does not distort as it does latency (bench/api_cpu.py, --cpu-requests calls
+per endpoint in-process through Django's WSGI handler): "web CPU" is the
+Django process's (a gunicorn worker's, less the socket and HTTP parsing),
+"db CPU" its PostgreSQL backend's (/proc). The goal (issue #11) is p95 <
+50 ms at 8 clients; 8 clients on 2 cores queue behind each other's CPU, so
+p50 is about 4 x the CPU per request and the goal needs about 10 ms or less
+of web + db CPU per request.
+
+The lead's re-measure on a quiet machine (reuses the database when present):
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/evidence_bench_api \
+        .venv/bin/python bench/bench_http.py --duration 15 --clients 1 8 32
+
 Progress goes to stderr, the table to stdout.
 """
 
@@ -219,10 +233,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, worker_class: str = "sync", threads: int = 1) -> subprocess.Popen:
     env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0"}
+    # A sync worker closes the connection after each response whatever --keep-alive says
+    # (wrk then reconnects); gthread keeps it open.
     command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--keep-alive", "30", "--log-level", "warning"]
+               "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
+               "--keep-alive", "30", "--log-level", "warning"]
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     # Listening is not ready: each worker imports Django after the fork (seconds on a loaded
     # machine), and a series that started before would time that. Wait for answers, then the
@@ -264,6 +281,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
     parser.add_argument("--only", nargs="*", default=None, help="endpoint labels that start with these words")
     parser.add_argument("--seed", type=int, default=4)
+    parser.add_argument("--cpu-requests", type=int, default=200, help="in-process requests per endpoint for the "
+                        "CPU figures (0: skip them)")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn's worker class (sync, gthread)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed (Debian: apt-get install wrk)")
@@ -297,11 +318,19 @@ def main() -> None:
     for label, paths in endpoints.items():
         progress(f"SQL of {label}")
         sql[label] = sql_times(paths, token)
+    cpu: dict[str, dict] = {}
+    if args.cpu_requests:
+        import api_cpu
+
+        get = api_cpu.wsgi_get(token)
+        for label, paths in endpoints.items():
+            progress(f"CPU per request of {label}")
+            cpu[label] = api_cpu.cpu_per_request(get, paths, args.cpu_requests)
     connection.close()
 
     port = free_port()
     progress(f"gunicorn, {args.workers} workers, on 127.0.0.1:{port}")
-    server = start_gunicorn(port, args.workers)
+    server = start_gunicorn(port, args.workers, args.worker_class, args.threads)
     results: dict[tuple[str, int], dict] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -323,19 +352,33 @@ def main() -> None:
         ratio = f"{old_ms / new_ms:.1f}x" if new_ms else "no query"
         print(f"| {label} | {old_ms:.2f} | {new_ms:.2f} | {ratio} |")
     print()
-    print(f"\nRead API over HTTP: gunicorn ({args.workers} sync workers) on 127.0.0.1, wrk with keep-alive, "
-          f"{args.duration} s per row; {n_cases:,} cases, {n_items:,} items, {n_entries:,} custody entries; "
+    threads = f", {args.threads} threads each" if args.worker_class != "sync" else ""
+    print(f"\nRead API over HTTP: gunicorn ({args.workers} {args.worker_class} workers{threads}) on 127.0.0.1, "
+          f"wrk, {args.duration} s per row; {n_cases:,} cases, {n_items:,} items, {n_entries:,} custody entries; "
           f"{os.cpu_count()} cores shared with the load generator and PostgreSQL. Times in ms.\n")
+    print(f"Goal (issue #11): p95 < 50 ms at 8 clients, every endpoint. On {os.cpu_count()} cores 8 clients queue "
+          f"behind each other's CPU (p50 ~ 8 / {os.cpu_count()} x CPU per request), so web + db CPU per request "
+          f"must be about {api_cpu_goal():.0f} ms or less.\n")
     header = ["endpoint", "clients", "p50", "p95", "p99", "req/s", "errors", "SQL main p50", "SQL all p50",
-              "queries", "HTTP p50 / SQL all"]
+              "queries", "HTTP p50 / SQL all", "web CPU", "db CPU", "p95 < 50"]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for label in endpoints:
         main_ms, all_ms, queries = sql[label]
+        web = f"{cpu[label]['web']:.2f}" if label in cpu else "-"
+        db = f"{cpu[label]['db']:.2f}" if label in cpu and cpu[label]["db"] is not None else "-"
         for clients in args.clients:
             r = results[label, clients]
+            met = ("yes" if r["p95"] < 50 else "no") if clients == 8 else ""
             print(f"| {label} | {clients} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | "
-                  f"{r['errors']} | {main_ms:.2f} | {all_ms:.2f} | {queries} | {r['p50'] / all_ms:.1f}x |")
+                  f"{r['errors']} | {main_ms:.2f} | {all_ms:.2f} | {queries} | {r['p50'] / all_ms:.1f}x | "
+                  f"{web} | {db} | {met} |")
+
+
+def api_cpu_goal() -> float:
+    import api_cpu
+
+    return api_cpu.GOAL_CPU_MS
 
 
 if __name__ == "__main__":

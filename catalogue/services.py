@@ -263,13 +263,15 @@ def access_log_record(
 
 
 def access_log_record_many(
-    *, user: AbstractBaseUser, cases: Iterable[Case], via: str, action: str = "list", remote_addr: str | None = None,
+    *, user: AbstractBaseUser, cases: Iterable[Case] = (), case_ids: Iterable[int] = (), via: str,
+    action: str = "list", remote_addr: str | None = None,
 ) -> int:
-    """One access-log entry per case shown, appended to the chain in one INSERT (the API's reads).
+    """One access-log entry per case shown (given as cases or by id), appended to the chain in
+    one INSERT (the API's reads).
 
     Returns the number of entries written.
     """
-    case_ids = [case.pk for case in cases]
+    case_ids = [*(case.pk for case in cases), *case_ids]
     access_chain.append(user_id=user.pk, case_ids=case_ids, via=via, action=action, remote_addr=_ip_or_none(remote_addr))
     return len(case_ids)
 

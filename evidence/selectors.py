@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import F, QuerySet
 
+from catalogue import fixed_rows
 from catalogue.models import Case
 from catalogue.selectors import case_visibility
 from catalogue.visibility import visibility_sql
@@ -56,6 +57,30 @@ def item_rows_holding(user: AbstractBaseUser, sha256: str) -> list[dict]:
         {**{name: getattr(item, name) for name in LIST_COLUMNS}, "case_reference": item.case_reference}
         for item in EvidenceItem.objects.raw(sql, [sha256, *params])
     ]
+
+
+def item_visible(user: AbstractBaseUser, pk) -> EvidenceItem | None:
+    """The item `pk` with its case (as select_related("case") gives it), or None if there is
+    none or `user` may not see it: items_visible_to's rule, as its own SQL (catalogue.visibility).
+
+    One fixed statement (catalogue.fixed_rows): the same read as a queryset spent ~3 ms of
+    CPU compiling 90 columns and an ordering, for every item an API request names.
+    """
+    q = connection.ops.quote_name
+    where, params = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {fixed_rows.columns(EvidenceItem, 'i')}, {fixed_rows.columns(Case, 'c')} "
+            f"FROM {q(EvidenceItem._meta.db_table)} i JOIN {q(Case._meta.db_table)} c ON c.{q('id')} = i.{q('case_id')} "
+            f"WHERE i.{q('id')} = %s AND {where}",
+            [EvidenceItem._meta.pk.get_db_prep_value(pk, connection), *params],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    item, case = fixed_rows.from_row((EvidenceItem, Case), row)
+    item.case = case
+    return item
 
 
 def custody_of(item: EvidenceItem) -> QuerySet[CustodyEvent]:

@@ -77,3 +77,57 @@ def test_a_group_whose_name_merely_contains_a_role_grants_nothing(cases, team):
     assert user_access(type(user).objects.get(pk=user.pk)).roles == frozenset()
     assert token_with_user(token_create(user=user)[1]).user._access.roles == frozenset()
     assert not cases_visible_to(type(user).objects.get(pk=user.pk)).exists()
+
+
+def test_one_item_by_id_follows_the_rule_and_reads_as_the_orm_does(cases, team, investigator, request):
+    """evidence.selectors.item_visible (the API's read of one item) against items_visible_to."""
+    from django.contrib.auth.models import User
+
+    from evidence.models import EvidenceItem
+    from evidence.selectors import item_visible, items_visible_to
+    from evidence.services import evidence_register
+
+    items = [evidence_register(actor=investigator, case=case, kind="document", title=f"Report {s}", held_by="NGO")
+             for s, case in cases.items()]
+    EvidenceItem.objects.filter(pk=items[0].pk).update(metadata={"exif": {"GPS": [1, 2]}}, size=12, risk_note="x")
+    colleague = factories.user_with_role("investigator", team=team)
+    inactive = factories.user_with_role("legal", team=team)
+    inactive.is_active = False
+    superuser = User.objects.create_superuser("root-visibility", "root@example.org", "pw")
+    users = [request.getfixturevalue(who) for who in ("investigator", "reviewer", "legal", "outsider")]
+    for user in [*users, colleague, inactive, superuser, factories.UserFactory()]:
+        for item in items:
+            found = item_visible(user, str(item.pk).replace("-", ""))  # the URL takes it with or without dashes
+            expected = items_visible_to(user).select_related("case").filter(pk=item.pk).first()
+            assert (found is None) == (expected is None), (user, item.case.sensitivity)
+            if found is None:
+                continue
+            for model_found, model_expected in ((found, expected), (found.case, expected.case)):
+                for field in type(model_expected)._meta.concrete_fields:
+                    assert getattr(model_found, field.attname) == getattr(model_expected, field.attname), field.name
+            assert found.metadata == expected.metadata and not found._state.adding
+    assert item_visible(superuser, "0" * 32) is None
+
+
+def test_one_case_by_reference_follows_the_rule_and_reads_as_the_orm_does(cases, team, request):
+    """catalogue.selectors.case_visible_with_team (the API's read of one case) against cases_visible_to."""
+    from django.contrib.auth.models import User
+
+    from catalogue.selectors import case_visible_with_team
+
+    colleague = factories.user_with_role("investigator", team=team)
+    inactive = factories.user_with_role("legal", team=team)
+    inactive.is_active = False
+    superuser = User.objects.create_superuser("root-cases", "root@example.org", "pw")
+    users = [request.getfixturevalue(who) for who in ("investigator", "reviewer", "legal", "outsider")]
+    for user in [*users, colleague, inactive, superuser, factories.UserFactory()]:
+        for case in cases.values():
+            found = case_visible_with_team(user, case.reference)
+            expected = cases_visible_to(user).select_related("team").filter(reference=case.reference).first()
+            assert (found is None) == (expected is None), (user, case.sensitivity)
+            if found is None:
+                continue
+            for model_found, model_expected in ((found, expected), (found.team, expected.team)):
+                for field in type(model_expected)._meta.concrete_fields:
+                    assert getattr(model_found, field.attname) == getattr(model_expected, field.attname), field.name
+    assert case_visible_with_team(superuser, "UA-0000-NONE") is None

@@ -7,6 +7,7 @@ expires (API_TOKEN_TTL_HOURS), is revoked, or its user's password changes.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC
 
 from django.contrib.auth import get_user_model
@@ -33,44 +34,77 @@ def _aware(value):
     return value
 
 
+@functools.cache
+def _token_statement() -> tuple[str, tuple[str, ...]]:
+    """The statement of token_with_user, written once, and the user fields it reads first."""
+    user_model = get_user_model()
+    quote = connection.ops.quote_name
+    meta = ApiToken._meta
+    fields = tuple(field.attname for field in user_model._meta.concrete_fields)
+    user_columns = ", ".join(f"u.{quote(field.column)}" for field in user_model._meta.concrete_fields)
+    token_columns = ", ".join(f"t.{quote(meta.get_field(name).column)}" for name in _TOKEN_FIELDS)
+    user_pk = "u." + quote(user_model._meta.pk.column)
+    sql = (
+        f"SELECT {user_columns}, {token_columns}, {access_columns(user_pk)} "
+        f"FROM {quote(user_model._meta.db_table)} u JOIN {quote(meta.db_table)} t "
+        f"ON t.{quote(meta.get_field('user').column)} = {user_pk} "
+        f"WHERE t.{quote(meta.get_field('key_hash').column)} = %s AND t.{quote(meta.get_field('revoked_at').column)} IS NULL"
+    )
+    return sql, fields
+
+
+_TOKEN_FIELDS = ("id", "name", "created", "expires_at", "password_stamp")
+
+
 def token_with_user(key: str) -> ApiToken | None:
     """The unrevoked token for `key` and its user, read in one statement by the key's hash.
 
     DRF reads them with `select_related("user").get(key=...)`; building and
     compiling that query took half a millisecond of every API request
-    (bench/bench_api.py), three times the query itself. A raw query on the user
-    model still converts each user column as the ORM does. The user's roles and
-    teams come in the same statement (catalogue.roles.access_columns).
+    (bench/bench_api.py), three times the query itself, and Model.objects.raw()
+    still cost ~0.4 ms of CPU per request (bench/api_cpu.py). So: a fixed
+    statement on a plain cursor, the user built by Model.from_db with the
+    ORM's own conversion of each column. The user's roles and teams come in the
+    same statement (catalogue.roles.access_columns).
     """
     user_model = get_user_model()
-    quote = connection.ops.quote_name
-    meta = ApiToken._meta
-
-    def column(name: str) -> str:
-        return "t." + quote(meta.get_field(name).column)
-
-    user_pk = "u." + quote(user_model._meta.pk.column)
-    sql = (
-        f"SELECT u.*, {column('id')} AS token_id, {column('name')} AS token_name, "
-        f"{column('created')} AS token_created, {column('expires_at')} AS token_expires_at, "
-        f"{column('password_stamp')} AS token_password_stamp, {access_columns(user_pk)} "
-        f"FROM {quote(user_model._meta.db_table)} u JOIN {quote(meta.db_table)} t "
-        f"ON {column('user')} = {user_pk} "
-        f"WHERE {column('key_hash')} = %s AND {column('revoked_at')} IS NULL"
-    )
-    user = next(iter(user_model.objects.raw(sql, [key_hash(key)])), None)
-    if user is None:
+    sql, fields = _token_statement()
+    digest = key_hash(key)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [digest])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    n = len(fields)
+    values = list(row[:n])
+    for position, column, converters in _user_converters():
+        for convert in converters:
+            values[position] = convert(values[position], column, connection)
+    user = user_model.from_db(connection.alias, fields, values)
     # The roles and teams every request's visibility rule needs, read along with the token.
-    user._access = access_from(user.__dict__.pop("access_roles"), user.__dict__.pop("access_teams"))
-    fields = {name: user.__dict__.pop(f"token_{name}") for name in ("id", "name", "created", "expires_at",
-                                                                    "password_stamp")}
-    token = ApiToken(user_id=user.pk, key_hash=key_hash(key), prefix=key[:8], revoked_at=None,
-                     **{**fields, "created": _aware(fields["created"]), "expires_at": _aware(fields["expires_at"])})
+    user._access = access_from(row[-2], row[-1])
+    token_fields = dict(zip(_TOKEN_FIELDS, row[n:n + len(_TOKEN_FIELDS)], strict=True))
+    token = ApiToken(user_id=user.pk, key_hash=digest, prefix=key[:8], revoked_at=None,
+                     **{**token_fields, "created": _aware(token_fields["created"]),
+                        "expires_at": _aware(token_fields["expires_at"])})
     token._state.adding = False
     token._state.db = connection.alias
     token.user = user
     return token
+
+
+@functools.cache
+def _user_converters() -> tuple[tuple[int, object, tuple], ...]:
+    """(position, column, converters) of each user column the ORM converts: the backend's
+    (SQLite gives times as text) and the field's own, as the compiler applies them."""
+    user_model = get_user_model()
+    found = []
+    for position, field in enumerate(user_model._meta.concrete_fields):
+        column = field.get_col(user_model._meta.db_table)
+        converters = (*connection.ops.get_db_converters(column), *column.get_db_converters(connection))
+        if converters:
+            found.append((position, column, converters))
+    return tuple(found)
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

@@ -119,7 +119,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_object(self) -> EvidenceItem:
         # Only the path names an item: a body or query cannot widen the rule.
-        item = self.get_queryset().filter(pk=self.kwargs["pk"]).first()
+        item = selectors.item_visible(self.request.user, self.kwargs["pk"])
         if item is None:
             raise Http404(_("No evidence item with this id, or not one you may see."))
         return item

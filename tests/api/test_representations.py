@@ -14,16 +14,20 @@ from catalogue import services
 from catalogue.api.serializers import CaseListSerializer, CaseSerializer
 from catalogue.api.views import evidence_summary, linked_items
 from catalogue.models import Case
-from evidence.api.serializers import EvidenceItemSerializer
+from evidence.api.serializers import EvidenceItemDetailSerializer, EvidenceItemSerializer
+from evidence.case_links import item_link_case
 from evidence.models import EvidenceItem
 from evidence.services import evidence_register
+from evidence.verification_records import analysis_record
 from tests import factories
 from tests.api.helpers import sealed_item
 
 
-def generic(serializer_class, instance, **extra_context):
+def generic(serializer_class, instance, user=None, **extra_context):
     """DRF's own field-by-field representation, rendered as the API renders it."""
     request = APIRequestFactory().get("/api/v1/")
+    if user is not None:
+        request.user = user  # the detail's links, derivatives and cases depend on who asks
     serializer = serializer_class(context={"request": request, **extra_context})
     return json.loads(JSONRenderer().render(serializers.ModelSerializer.to_representation(serializer, instance)))
 
@@ -84,6 +88,27 @@ def test_an_evidence_row_equals_the_generic_representation(rich_case, investigat
         assert row == generic(EvidenceItemSerializer, item)
     captured = next(r["captured_at"] for r in rows if r["title"] == "Report")
     assert captured == "2023-07-01T06:30:00Z"  # told in UTC, as every time the API gives
+
+
+def test_an_evidence_detail_equals_the_generic_representation(rich_case, investigator, legal, team, api):
+    photo = sealed_item(investigator, rich_case, b"bytes of a photograph", title="Photo")
+    EvidenceItem.objects.filter(pk=photo.pk).update(metadata={"exif": {"Model": "X100"}}, risk_note="faces")
+    other = services.case_create(actor=investigator, team=team, reference="UA-2023-0043", title="Second strike")
+    item_link_case(actor=investigator, item=photo, case=other, reason="the same warehouse")
+    analysis_record(actor=investigator, item=photo, kind="geolocation", method="shadows", result="the depot",
+                    confidence="high")
+    report = EvidenceItem.objects.get(case=rich_case, title="Report")  # unsealed: no size, no digests
+    client = api(legal)
+    for item in (photo, report):
+        body = client.get(f"/api/v1/evidence/{item.pk}/").json()
+        expected = generic(EvidenceItemDetailSerializer, EvidenceItem.objects.select_related("case").get(pk=item.pk),
+                           user=legal)
+        assert body == expected
+        assert list(body) == list(expected)
+    assert body["size"] is None and body["captured_at"] == "2023-07-01T06:30:00Z"
+    photo_body = client.get(f"/api/v1/evidence/{photo.pk}/").json()
+    assert photo_body["cases"] == [rich_case.reference, other.reference]
+    assert photo_body["verification"]["analyses"][0]["result"] == "the depot"
 
 
 def test_the_hash_lookup_lists_items_as_the_evidence_list_does(rich_case, investigator, legal, api):
