@@ -72,15 +72,18 @@ def digest_stream(
     *,
     chunk_size: int = CHUNK_SIZE,
     progress: Progress | None = None,
+    mapped: bool = True,
 ) -> Digests:
     """SHA-256, SHA-512, SHA-1 and MD5 of a binary stream, from its current
     position to its end, in one pass.
 
     `progress`, if given, is called with the number of bytes read so far
-    after each chunk. An exception raised by the stream or by `progress`
+    after each chunk (a large local file: every tenth of a second while its
+    threads hash it). `mapped=False` reads even a large local file through
+    the one reader, so that a slow `progress` paces the hashing itself. An exception raised by the stream or by `progress`
     stops the worker threads and propagates.
     """
-    hexes, size = _digest(stream, ALGORITHMS, chunk_size, progress)
+    hexes, size = _digest(stream, ALGORITHMS, chunk_size, progress, mapped=mapped)
     return Digests(size=size, **hexes)
 
 
@@ -131,12 +134,14 @@ def _digest(
     names: Sequence[str],
     chunk_size: int,
     progress: Progress | None,
+    *,
+    mapped: bool = True,
 ) -> tuple[dict[str, str], int]:
     if not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}.")
-    mapped = _mapped_span(stream) if len(names) > 1 and _cpu_count() > 1 else None
-    if mapped is not None:
-        return _digest_mapped(stream, mapped[0], mapped[1], names, progress)
+    span = _mapped_span(stream) if mapped and len(names) > 1 and _cpu_count() > 1 else None
+    if span is not None:
+        return _digest_mapped(stream, span[0], span[1], names, progress)
     fill = _filler(stream)
     # MD5 and SHA-1 are kept for matching other tools' records, not for
     # security: say so, or a FIPS-mode OpenSSL refuses them.

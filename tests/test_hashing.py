@@ -340,3 +340,18 @@ def test_streams_that_cannot_be_mapped_go_through_the_reader(small_split, random
 
     monkeypatch.setattr(hashing, "_digest_mapped", refuse)
     assert digest_stream(io.BytesIO(random_mib)) == expected(random_mib)
+
+
+def test_a_local_file_can_be_read_through_the_one_reader_so_that_progress_paces_it(small_split, tmp_path, random_mib,
+                                                                                   monkeypatch):
+    path = tmp_path / "exhibit.bin"
+    path.write_bytes(random_mib)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("mapped=False must not map the file")
+
+    monkeypatch.setattr(hashing, "_digest_mapped", refuse)
+    seen = []
+    with open(path, "rb", buffering=0) as stream:
+        assert digest_stream(stream, progress=seen.append, mapped=False) == expected(random_mib)
+    assert seen == [min(CHUNK * n, len(random_mib)) for n in range(1, len(seen) + 1)]  # one call per chunk
