@@ -42,6 +42,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_api  # noqa: E402  (sets DATABASE_URL and the rest before Django loads)
 import bench_http  # noqa: E402  (and the signing keys)
+from harness import wsgi_get  # noqa: E402
 
 _TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 GOAL_CPU_MS = 10.0  # per request, web + database: see the docstring
@@ -56,34 +57,6 @@ def backend_cpu_ms(pid: int | None) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) * _TICK_MS  # utime, stime (fields 14 and 15 of stat)
-
-
-def wsgi_get(token: str):
-    """A GET through Django's WSGI handler, as a WSGI server makes it; returns (status, body)."""
-    from django.core.handlers.wsgi import WSGIHandler
-
-    handler = WSGIHandler()
-    headers = {"HTTP_AUTHORIZATION": f"Token {token}", "HTTP_ACCEPT": "application/json",
-               "HTTP_HOST": "testserver", "REMOTE_ADDR": "127.0.0.1"}
-
-    def get(url: str) -> tuple[str, bytes]:
-        path, _, query = url.partition("?")
-        environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
-            "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
-            "wsgi.run_once": False, **headers,
-        }
-        started: list[str] = []
-        result = handler(environ, lambda status, response_headers, exc_info=None: started.append(status))
-        try:
-            body = b"".join(result)
-        finally:
-            getattr(result, "close", lambda: None)()  # request_finished, as servers fire it
-        return started[0], body
-
-    return get
 
 
 def cpu_per_request(get, paths: list[str], requests: int, warmup: int = 15) -> dict:

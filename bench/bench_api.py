@@ -25,7 +25,6 @@ Progress goes to stderr, the table to stdout.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import random
 import statistics
@@ -36,6 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCH_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/evidence_bench")
 os.environ["DATABASE_URL"] = BENCH_URL
@@ -199,7 +199,6 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.handlers.wsgi import WSGIHandler
     from django.core.management import call_command
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -221,27 +220,10 @@ def main() -> None:
         n_items = cursor.fetchone()[0]
     progress(f"{n_cases} cases, {n_items} items")
 
-    handler = WSGIHandler()
-    headers = {"HTTP_AUTHORIZATION": f"Token {world['token']}", "HTTP_ACCEPT": "application/json",
-               "HTTP_HOST": "testserver", "REMOTE_ADDR": "127.0.0.1"}
+    # GET through the WSGI handler, as a WSGI server would: status line and the whole body.
+    from harness import wsgi_get
 
-    def get(url: str) -> tuple[str, bytes]:
-        """GET through the WSGI handler, as a WSGI server would: status line and the whole body."""
-        path, _, query = url.partition("?")
-        environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SCRIPT_NAME": "",
-            "SERVER_NAME": "testserver", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
-            "wsgi.run_once": False, **headers,
-        }
-        started: list[str] = []
-        result = handler(environ, lambda status, response_headers, exc_info=None: started.append(status))
-        try:
-            body = b"".join(result)
-        finally:
-            getattr(result, "close", lambda: None)()  # fires request_finished, as servers do
-        return started[0], body
+    get = wsgi_get(world["token"])
     endpoints: list[tuple[str, Callable[[], str], str]] = [
         ("case list (first page)", lambda: "/api/v1/cases/", "catalogue_case"),
         ("case list, filtered", lambda: "/api/v1/cases/?status=verified&country=UA&incident_after=2016-01-01"

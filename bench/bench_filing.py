@@ -45,15 +45,15 @@ import json
 import multiprocessing
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+import harness  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = 64 * 1024
@@ -301,25 +301,6 @@ def in_process(world: dict, filings: int, profile: bool = False) -> dict:
             "cpu_ms": cpu["filing"], "cpu_refused_ms": cpu["refused"], "filed": sent}
 
 
-def start_gunicorn(code: Path, port: int, workers: int) -> subprocess.Popen:
-    command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--keep-alive", "30", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=code, env={**os.environ, "PYTHONPATH": str(code)},
-                              start_new_session=True)
-    deadline, answers = time.monotonic() + 180, 0
-    while time.monotonic() < deadline and answers < workers:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as response:
-                response.read()
-                answers += 1
-        except OSError:
-            time.sleep(0.5)
-    if answers < workers:
-        os.killpg(server.pid, signal.SIGTERM)
-        raise RuntimeError("gunicorn did not answer within 180 s")
-    return server
-
-
 def queued_ingests(queue: str) -> list[str]:
     """The item ids of the `ingest` messages waiting on the run's queue in Redis."""
     import redis
@@ -423,11 +404,9 @@ def run_side(args) -> int:
             return 0
         connections.close_all()
 
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
+        port = harness.free_port()
         say(f"[{args.side}] gunicorn, {args.workers} workers, on 127.0.0.1:{port}")
-        server = start_gunicorn(code, port, args.workers)
+        server = harness.start_gunicorn(code, port, args.workers, env={**os.environ, "PYTHONPATH": str(code)})
         server_pids = children(server.pid)
         token, reference = world["token"], world["case"].reference
 
@@ -569,13 +548,7 @@ def main() -> int:
         return run_side(args)
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-filing-before-") as before_dir:
-        sides = [("after", str(ROOT))]
-        if args.before_ref:
-            say(f"exporting {args.before_ref} into {before_dir}…")
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before_ref], check=True,
-                                     capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", before_dir], input=archive, check=True)
-            sides.insert(0, ("before", before_dir))
+        sides = harness.export_sides(args.before_ref, before_dir)
         for name, code in sides:
             say(f"=== {name}: {code}")
             command = [sys.executable, str(Path(__file__).resolve()), "--side", name, "--code", code,

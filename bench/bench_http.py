@@ -46,13 +46,11 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -61,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 import bench_api  # noqa: E402  (sets DATABASE_URL and the other environment before Django loads)
+import harness  # noqa: E402
 
 KEYS = Path(os.environ.get("BENCH_KEYS_DIR", ROOT / "var" / "bench-keys"))
 os.environ["LEDGER_SIGNING_KEY_FILE"] = str(KEYS / "signing-key.pem")
@@ -227,35 +226,12 @@ def filter_baselines(user, group: str, runs: int = 40) -> list[tuple[str, float,
     return rows
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(port: int, workers: int, worker_class: str = "sync", threads: int = 1) -> subprocess.Popen:
-    env = {**os.environ, "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0"}
     # A sync worker closes the connection after each response whatever --keep-alive says
-    # (wrk then reconnects); gthread keeps it open.
-    command = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", worker_class, "--threads", str(threads),
-               "--keep-alive", "30", "--log-level", "warning"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    # Listening is not ready: each worker imports Django after the fork (seconds on a loaded
-    # machine), and a series that started before would time that. Wait for answers, then the
-    # warm-up series (2 x workers clients) reaches every worker before anything is timed.
-    deadline, answers = time.monotonic() + 180, 0
-    while time.monotonic() < deadline and answers < workers:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=30) as response:
-                response.read()
-                answers += 1
-        except OSError:
-            time.sleep(0.5)
-    if answers < workers:
-        os.killpg(server.pid, signal.SIGTERM)
-        raise RuntimeError("gunicorn did not answer within 180 s")
-    return server
+    # (wrk then reconnects); gthread keeps it open. The warm-up series (2 x workers clients)
+    # then reaches every worker before anything is timed.
+    return harness.start_gunicorn(ROOT, port, workers, options=("--worker-class", worker_class, "--threads", str(threads)),
+                                  env={**os.environ, "ALLOWED_HOSTS": "127.0.0.1", "DEBUG": "0"})
 
 
 def run_wrk(port: int, paths: list[str], token: str, clients: int, duration: int, workdir: Path) -> dict:
@@ -322,13 +298,13 @@ def main() -> None:
     if args.cpu_requests:
         import api_cpu
 
-        get = api_cpu.wsgi_get(token)
+        get = harness.wsgi_get(token)
         for label, paths in endpoints.items():
             progress(f"CPU per request of {label}")
             cpu[label] = api_cpu.cpu_per_request(get, paths, args.cpu_requests)
     connection.close()
 
-    port = free_port()
+    port = harness.free_port()
     progress(f"gunicorn, {args.workers} workers, on 127.0.0.1:{port}")
     server = start_gunicorn(port, args.workers, args.worker_class, args.threads)
     results: dict[tuple[str, int], dict] = {}

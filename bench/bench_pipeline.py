@@ -47,6 +47,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import harness  # bench/harness.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PAYLOAD = 64 * 1024
 GOALS = {"rate": 200.0, "ratio": 0.35}
@@ -106,13 +108,7 @@ def main() -> int:
 
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-before-") as before_dir:
-        sides = [("after", str(ROOT))]
-        if args.before_ref:
-            say(f"exporting {args.before_ref} into {before_dir}…")
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", args.before_ref], check=True,
-                                     capture_output=True).stdout
-            subprocess.run(["tar", "-x", "-C", before_dir], input=archive, check=True)
-            sides.insert(0, ("before", before_dir))
+        sides = harness.export_sides(args.before_ref, before_dir)
         for name, code in sides:
             say(f"=== {name}: {code}")
             command = [sys.executable, str(Path(__file__).resolve()), "--side", name, "--code", code,

@@ -310,7 +310,7 @@ def _digest_mapped(
     """
     fileno = stream.fileno()
     hashers = {name: hashlib.new(name, usedforsecurity=False) for name in names}
-    plan = hash_layout_split(names)
+    plan = split_plan(names)
     span = end - start
 
     def byte(fraction: float) -> int:
@@ -374,7 +374,7 @@ def _digest_mapped(
     return {name: h.hexdigest() for name, h in hashers.items()}, span
 
 
-def hash_layout_split(names: Sequence[str]) -> list:
+def split_plan(names: Sequence[str]) -> list:
     """The split schedule of `names` on this host's cores, by the speeds in use."""
     from evidence.hash_layout import split_schedule
 

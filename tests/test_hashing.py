@@ -272,7 +272,7 @@ def test_a_mapped_file_gives_hashlibs_digests_whatever_the_schedule(small_split,
     saved = dict(hashing._speeds)
     try:
         hashing.use_speeds(speeds)
-        plan = hashing.hash_layout_split(hashing.ALGORITHMS)
+        plan = hashing.split_plan(hashing.ALGORITHMS)
         assert any(lo > 0 for thread in plan for _, lo, _ in thread), "the test meant a digest to be split"
         assert digest_path(path) == expected(data)
     finally:
