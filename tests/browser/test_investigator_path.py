@@ -38,7 +38,7 @@ def test_sign_in_file_a_case_drop_files_and_follow_a_sealed_photo(page, live_ser
     (folder / "note.txt").write_bytes(b"Two impacts, about a minute apart.\n")
     page.goto(admin_url(live_server, f"catalogue/case/{case.pk}/change/"))
     page.click("a.upload-files-link")
-    page.wait_for_selector("#upload-drop")
+    page.wait_for_selector("#upload-app[data-ready='true']", state="attached")  # upload.js listens
     page.set_input_files("#upload-folder", str(folder))
     for name in ("block.jpg", "note.txt"):
         page.wait_for_selector(f'#upload-list tr[data-path="from-the-scene/{name}"][data-state="sealed"]')

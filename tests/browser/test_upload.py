@@ -64,7 +64,13 @@ def open_drop_zone(page, live_server, case):
     """From the case page, as the investigator would get there."""
     page.goto(admin_url(live_server, f"catalogue/case/{case.pk}/change/"))
     page.click("a.upload-files-link")
-    page.wait_for_selector("#upload-drop")
+    wait_until_listening(page)
+
+
+def wait_until_listening(page):
+    """upload.js is deferred: the zone is on the page before it listens, and a file chosen in
+    between would be chosen into nothing."""
+    page.wait_for_selector("#upload-app[data-ready='true']", state="attached")
 
 
 def test_the_investigator_drops_a_folder_and_sees_each_file_sealed(page, live_server, investigator, case, folder):
@@ -195,8 +201,12 @@ def test_a_large_file_goes_on_after_the_page_is_reloaded(page, live_server, inve
     keep_screenshot(page, "upload-interrupted")
     assert EvidenceItem.objects.count() == 0  # half a file is no item
 
-    page.unroute("**/upload/files/*/")
+    # Reload while the connection is still cut: the old page retries while "resuming", and a retry
+    # let through before the reload would move the server's offset under the test.
     page.reload()
+    wait_until_listening(page)
+    page.unroute("**/upload/files/*/")
+    assert ResumableUpload.objects.get().offset == 2 * PIECE
     sent = patches(page)
     page.set_input_files("#upload-files", str(path))  # the same file dropped again
     page.wait_for_selector('tr[data-path="drone-footage.mp4"][data-state="sealed"]', timeout=30_000)

@@ -396,4 +396,6 @@
   window.addEventListener("drop", function (event) { event.preventDefault(); });
   document.getElementById("upload-files").addEventListener("change", function (e) { chosen(e.target); });
   document.getElementById("upload-folder").addEventListener("change", function (e) { chosen(e.target); });
+  // The script is deferred: this mark says the zone now listens (the browser tests wait for it).
+  app.dataset.ready = "true";
 }());
