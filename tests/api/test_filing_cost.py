@@ -124,11 +124,16 @@ def test_concurrent_filings_into_one_case_take_consecutive_numbers(committed_db,
         assert list(item.custody.values_list("action", flat=True)) == ["accession"]
 
 
-def test_fields_built_once_are_copies_equal_to_freshly_built_ones():
-    from evidence.api.serializers import BuiltOnceFieldsMixin, EvidenceItemDetailSerializer, EvidenceItemSerializer
+def test_fields_built_once_are_copies_equal_to_freshly_built_ones(db):  # a field's repr shows its queryset
+    from evidence.api.serializers import (
+        BuiltOnceFieldsMixin,
+        EvidenceItemDetailSerializer,
+        EvidenceItemSerializer,
+        EvidenceRegisterSerializer,
+    )
 
     BuiltOnceFieldsMixin._built.clear()
-    for serializer_class in (EvidenceItemDetailSerializer, EvidenceItemSerializer):
+    for serializer_class in (EvidenceItemDetailSerializer, EvidenceItemSerializer, EvidenceRegisterSerializer):
         fresh, copied = serializer_class(), serializer_class()
         built_now = super(BuiltOnceFieldsMixin, fresh).get_fields()  # as DRF builds them, uncached
         assert repr(built_now) == repr(fresh.get_fields()) == repr(copied.get_fields())
@@ -137,3 +142,23 @@ def test_fields_built_once_are_copies_equal_to_freshly_built_ones():
         # Each instance binds fields of its own: nothing bound to one serializer leaks into another.
         assert all(fresh.fields[name] is not copied.fields[name] for name in fresh.fields)
         assert all(copied.fields[name].parent is copied for name in copied.fields)
+
+
+def test_two_filing_forms_validated_one_after_the_other_share_no_state(case, investigator):
+    """The filing form's fields are shallow copies of one set (BuiltOnceFieldsMixin): what one
+    form validated, and its errors, never show in another."""
+    from evidence.api.serializers import EvidenceRegisterSerializer
+
+    good = EvidenceRegisterSerializer(data={"case": case.reference, "kind": "video", "title": "Footage",
+                                            "captured_at": "2022-03", "source_url": "https://example.org/v"})
+    bad = EvidenceRegisterSerializer(data={"case": case.reference, "kind": "hologram", "title": "",
+                                           "captured_at": "not a time"})
+    assert good.is_valid(), good.errors
+    assert not bad.is_valid()
+    assert set(bad.errors) == {"kind", "title", "captured_at"}
+    again = EvidenceRegisterSerializer(data={"case": case.reference, "kind": "audio", "title": "Call"})
+    assert again.is_valid(), again.errors
+    assert again.validated_data["kind"] == "audio" and again.validated_data["captured_at"] is None
+    assert good.validated_data["kind"] == "video" and good.validated_data["captured_at_precision"] == "month"
+    for form in (good, bad, again):
+        assert all(field.parent is form for field in form.fields.values())
