@@ -131,3 +131,29 @@ def test_one_case_by_reference_follows_the_rule_and_reads_as_the_orm_does(cases,
                 for field in type(model_expected)._meta.concrete_fields:
                     assert getattr(model_found, field.attname) == getattr(model_expected, field.attname), field.name
     assert case_visible_with_team(superuser, "UA-0000-NONE") is None
+
+
+def test_the_case_a_filing_names_follows_the_rule_and_reads_as_the_orm_does(cases, team, request):
+    """catalogue.selectors.case_visible_for_filing (the case a POST /api/v1/evidence/ files into)
+    against cases_visible_to; the fields it does not read load as the ORM's would."""
+    from django.contrib.auth.models import User
+
+    from catalogue.selectors import FILING_COLUMNS, case_visible_for_filing
+
+    colleague = factories.user_with_role("investigator", team=team)
+    inactive = factories.user_with_role("investigator", team=team)
+    inactive.is_active = False
+    superuser = User.objects.create_superuser("root-filing", "root@example.org", "pw")
+    users = [request.getfixturevalue(who) for who in ("investigator", "reviewer", "legal", "outsider")]
+    for user in [*users, colleague, inactive, superuser, factories.UserFactory()]:
+        for case in cases.values():
+            found = case_visible_for_filing(user, case.reference)
+            expected = cases_visible_to(user).filter(reference=case.reference).first()
+            assert (found is None) == (expected is None), (user, case.sensitivity)
+            if found is None:
+                continue
+            assert found.get_deferred_fields() == {f.attname for f in type(found)._meta.concrete_fields} - set(
+                FILING_COLUMNS)
+            for field in type(expected)._meta.concrete_fields:
+                assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert case_visible_for_filing(superuser, "UA-0000-NONE") is None

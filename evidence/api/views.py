@@ -29,7 +29,7 @@ from rest_framework.views import APIView
 from catalogue.api.filters import StrictFilterBackend
 from catalogue.api.pagination import SignedCursorPagination
 from catalogue.api.views import remote_addr
-from catalogue.selectors import case_get_visible, cases_visible_to
+from catalogue.selectors import case_get_visible, case_visible_for_filing
 from config.api_errors import Conflict, ContentUnavailable, PayloadTooLarge, RangeNotSatisfiable
 from config.api_parsers import JSONParser
 from evidence import proven, selectors, storage
@@ -138,8 +138,7 @@ class EvidenceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         write = EvidenceRegisterSerializer(data=request.data, context={"user": request.user})
         write.is_valid(raise_exception=True)
         fields = dict(write.validated_data)
-        # Not the search text: it grows with every exhibit sealed, and filing never reads it.
-        case = cases_visible_to(request.user).filter(reference=fields.pop("case")).defer("search_text").first()
+        case = case_visible_for_filing(request.user, fields.pop("case"))
         if case is None:
             raise Http404(_("No case with this reference, or not one you may see."))
         upload = fields.pop("file", None)
