@@ -225,7 +225,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # database of its own (not the broker's) so limits hold across processes.
 CACHE_URL = env.str("CACHE_URL", default="")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    # Django's, with its redis-py clients reused (config/cache.py).
+    "default": {"BACKEND": "config.cache.RedisCache", "LOCATION": CACHE_URL}
     if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

@@ -29,13 +29,16 @@ def count_in_window(key: str, duration: int, *, cache=None, now: float | None = 
     now = time.time() if now is None else now
     window = int(now // duration)
     counter = f"{key}:{window}"
-    # add() makes the counter only if it is missing; the increment is atomic.
-    cache.add(counter, 0, timeout=duration + 1)
-    try:
-        count = cache.incr(counter)
-    except ValueError:  # it expired between the two calls: this is the window's first use
-        cache.set(counter, 1, timeout=duration + 1)
-        count = 1
+    if hasattr(cache, "count"):  # Redis (config/cache.py): both steps below in one round trip
+        count = cache.count(counter, duration + 1)
+    else:
+        # add() makes the counter only if it is missing; the increment is atomic.
+        cache.add(counter, 0, timeout=duration + 1)
+        try:
+            count = cache.incr(counter)
+        except ValueError:  # it expired between the two calls: this is the window's first use
+            cache.set(counter, 1, timeout=duration + 1)
+            count = 1
     return count, max((window + 1) * duration - now, 0.0)
 
 

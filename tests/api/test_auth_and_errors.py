@@ -134,3 +134,35 @@ def test_refused_requests_count_too_and_the_count_is_shared(world, legal, api, m
 def test_an_unsupported_method_is_a_json_405(legal, api, path):
     response = api(legal).delete(path)
     assert response.status_code == 405 and response.json()["code"] == "method_not_allowed"
+
+
+@pytest.fixture
+def redis_cache():
+    """config.cache.RedisCache (production's throttle cache) on the Redis REDIS_URL names, under a
+    key prefix of its own; skipped without Redis."""
+    import os
+    import uuid
+
+    from config.cache import RedisCache
+
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        pytest.skip("needs Redis (REDIS_URL)")
+    cache = RedisCache(url, {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
+    return cache  # its keys expire within a minute or two (clear() would empty the whole db)
+
+
+def test_the_redis_throttle_count_is_one_round_trip_and_counts_as_add_and_incr_do(redis_cache):
+    """config.cache.RedisCache.count against the add()/incr() path every other cache takes."""
+    from catalogue.api.throttling import count_in_window
+
+    assert [count_in_window("user:1", 60, cache=redis_cache, now=6000.0)[0] for _ in range(3)] == [1, 2, 3]
+    # The same counter as the two-step path reads and writes: both paths can share one Redis.
+    assert redis_cache.get("user:1:100") == 3
+    assert redis_cache.incr("user:1:100") == 4
+    assert count_in_window("user:1", 60, cache=redis_cache, now=6059.0) == (5, 1.0)
+    assert count_in_window("user:1", 60, cache=redis_cache, now=6060.0)[0] == 1  # the next window
+    ttl = redis_cache._cache.get_client().ttl(redis_cache.make_and_validate_key("user:1:101"))
+    assert 0 < ttl <= 61
+    # One client per server, made once: not one per command.
+    assert redis_cache._cache.get_client(write=True) is redis_cache._cache.get_client(write=True)
