@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
+from catalogue import fixed_rows
 from catalogue.models import Case, Place, ProtectedPerson
 from catalogue.roles import INVESTIGATOR, user_has_role
 from catalogue.visibility import visibility_sql
@@ -199,7 +200,7 @@ def evidence_register(
             item.number = _lock_case_and_number(actor, case)
             item.exhibit = f"{case.reference}/E{item.number:03d}"
             item.staged_name = staged
-            item.save(force_insert=True)
+            fixed_rows.insert(item)  # item.save(force_insert=True), its statement written once
             entries = []
             if item.captured_at or captured_by or capture_place:
                 # Dated only by a capture time known exactly: a partial or missing one is in the details.
