@@ -109,7 +109,7 @@ def fill_ledger() -> None:
         if not cursor.fetchone()[0]:
             started = time.perf_counter()
             cursor.execute(CUSTODY_SQL)
-            cursor.execute("ANALYZE evidence_custodyevent")
+            cursor.execute("VACUUM (ANALYZE) evidence_custodyevent")
             progress(f"  custody entries: {time.perf_counter() - started:.1f} s")
         cursor.execute("SELECT count(*) FROM evidence_custodyevent")
         entries = cursor.fetchone()[0]
