@@ -28,8 +28,9 @@ the Python path):
 The case table's GIN indexes (search text, crime codes, countries): by
 default PostgreSQL queues new entries in a pending list of up to 4 MB that
 every search scans in full until a vacuum or an overflow merges it. On the
-100,000-case bench the search index's 234 pending pages turned a rare word's
-search from 1.4 ms into 7-11 ms. The crime-code and country arrays hold a few
+100,000-case bench (never vacuumed) a rare word's search took 7-11 ms: merging
+the search index's 234 pending pages (7,001 entries) took it to 5-6 ms, and a
+vacuum of the dead entries besides to 1.1-1.5 ms. The crime-code and country arrays hold a few
 elements per case: they are merged on write (fastupdate off). A case's search
 vector can hold thousands of words and is rewritten by every non-HOT update of
 the case, so it keeps the batched merge with a short list (256 kB, about 32
