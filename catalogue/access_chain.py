@@ -8,12 +8,12 @@ JSON: sorted keys, compact separators, UTF-8, times as UTC ISO 8601 with
 microseconds and Z; `entry_body` and `entry_hash` are pure, so the same check
 runs offline on an exported log.
 
-Appends are serialised on the single AccessLogState row (size, tip): inside
-a transaction, by locking it (SELECT ... FOR UPDATE) before reading the tip;
-on PostgreSQL in autocommit (the API's reads), by one statement that moves
-the state on only from the tip that was read (the UPDATE takes the same
-lock), falling back to the lock if another append got there first. Either
-way entries take consecutive seqs in commit order. The database refuses
+Appends are serialised on the single AccessLogState row (size, tip), locked
+(SELECT ... FOR UPDATE) before the tip is read, so entries take consecutive
+seqs in commit order. On PostgreSQL one call of catalogue_access_append
+(catalogue/migrations/0016_access_append_function.py) locks, hashes and
+inserts where the data is, in one round trip; elsewhere (SQLite) Python
+does the same in three statements. The database refuses
 UPDATE and DELETE on the log, and DELETE on the state row
 (catalogue/migrations/0006_access_log_chain.py).
 
@@ -124,11 +124,12 @@ def append(*, user_id: int, case_ids: Iterable[int], via: str, action: str, remo
            reason: str = "", at: datetime | None = None) -> int:
     """Append one entry per case (same user, time, door and reason); returns the last one's seq (0 if none).
 
-    The entries of one call are written by one INSERT, built by hand rather
-    than by bulk_create: model instances for a list page cost more than the
-    page's own queries (bench/bench_api.py). Only our own integers and hex
-    digests are written into the statement; the rest are parameters. The FK
-    on case_id refuses an unknown case.
+    The entries of one call are written by one INSERT, never bulk_create:
+    model instances for a list page cost more than the page's own queries
+    (bench/bench_api.py). On PostgreSQL the database function makes it; on
+    SQLite it is built here, and only our own integers and hex digests are
+    written into the statement, the rest being parameters. The FK on case_id
+    refuses an unknown case.
     """
     case_ids = [int(pk) for pk in case_ids]
     if not case_ids:
@@ -136,10 +137,8 @@ def append(*, user_id: int, case_ids: Iterable[int], via: str, action: str, remo
     at = at or timezone.now()
     entry = _Entry(user_id=int(user_id), at=at, via=via[:_VIA], action=action[:_ACTION],
                    remote_addr=canonical_ip(remote_addr), reason=(reason or "")[:_REASON])
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        seq = _append_unless_moved(entry, case_ids)
-        if seq is not None:
-            return seq
+    if connection.vendor == "postgresql":
+        return _append_in_database(entry, case_ids)
     return _append_locked(entry, case_ids)
 
 
@@ -168,12 +167,24 @@ class _Entry:
             prev = digest
         return rows, prev
 
-    def insert(self, rows: list[str], source: str = "") -> tuple[str, list]:
-        """INSERT ... SELECT from the VALUES rows (columns column1..column4 on PostgreSQL and SQLite alike)."""
+    def pieces(self) -> tuple[str, str, str]:
+        """The canonical JSON of an entry (canonical_json of entry_body) less the three fields that
+        vary along a chain, for the database to splice them in: head + case + ',"prev_hash":"' +
+        prev_hash + middle + seq + tail. tests/test_access_log.py holds it to canonical_json."""
+        def value(v: Any) -> str:  # a scalar as canonical_json writes it
+            return json.dumps(v, ensure_ascii=False)
+
+        head = f'{{"action":{value(self.action)},"at":{value(utc_iso(self.at))},"case":'
+        middle = f'","reason":{value(self.reason)},"remote_addr":{value(self.remote_addr)},"seq":'
+        tail = f',"user":{int(self.user_id)},"via":{value(self.via)}}}'
+        return head, middle, tail
+
+    def insert(self, rows: list[str]) -> tuple[str, list]:
+        """INSERT ... SELECT from the VALUES rows (columns column1..column4 on SQLite)."""
         ops = connection.ops
         sql = (f"INSERT INTO {_quote(_LOG)} ({', '.join(map(_quote, _COLUMNS))}) "
                f"SELECT column1, %s, %s, %s, %s, %s, %s, column2, column3, column4 "
-               f"FROM (VALUES {', '.join(rows)}) AS v{source}")
+               f"FROM (VALUES {', '.join(rows)}) AS v")
         return sql, [self.user_id, ops.adapt_datetimefield_value(self.at), self.via, self.action,
                      ops.adapt_ipaddressfield_value(self.remote_addr), self.reason]
 
@@ -190,32 +201,22 @@ def _append_locked(entry: _Entry, case_ids: list[int]) -> int:
     return size + len(case_ids)
 
 
-def _append_unless_moved(entry: _Entry, case_ids: list[int]) -> int | None:
-    """PostgreSQL in autocommit (an API read): read the state, then one statement that moves
-    the state on only if no one else has, and inserts the entries only if it did. None if
-    someone else had (the caller then takes the lock).
+def _append_in_database(entry: _Entry, case_ids: list[int]) -> int:
+    """PostgreSQL: lock the state, hash and insert in one statement, catalogue_access_append
+    (catalogue/migrations/0016_access_append_function.py, which says why).
 
-    Two round trips instead of the locked path's five (BEGIN, lock, INSERT, UPDATE, COMMIT):
-    a detail read's entry took 0.76 ms this way, 1.05 ms locked, against 0.44 ms for the
-    unchained INSERT it replaced; a list page's 50 entries 1.9 ms, 2.3 ms and 1.2 ms (p50,
-    calls interleaved, local PostgreSQL; bench/bench_access_log.py times the first two).
-    The UPDATE takes the state row's lock all the same: a concurrent append waits for
-    it, then finds the tip moved and inserts nothing.
+    In autocommit (the API's reads) it is its own transaction; inside the caller's
+    transaction the state row stays locked until that commits, as the locked path's does.
     """
+    head, middle, tail = entry.pieces()
+    ops = connection.ops
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT size, tip FROM {_quote(_STATE)} WHERE id = 1")
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        size, prev = int(row[0]), row[1]
-        rows, tip_hash = entry.chain(case_ids, size, prev)
-        insert, params = entry.insert(rows, source=", moved")
         cursor.execute(
-            f"WITH moved AS (UPDATE {_quote(_STATE)} SET size = %s, tip = %s "
-            f"WHERE id = 1 AND size = %s AND tip = %s RETURNING id) {insert}",
-            [size + len(case_ids), tip_hash, size, prev, *params],
+            "SELECT catalogue_access_append(%s::bigint[], %s, %s, %s, %s, %s::inet, %s, %s, %s, %s)",
+            [case_ids, entry.user_id, ops.adapt_datetimefield_value(entry.at), entry.via, entry.action,
+             entry.remote_addr, entry.reason, head, middle, tail],
         )
-        return size + len(case_ids) if cursor.rowcount == len(case_ids) else None
+        return int(cursor.fetchone()[0])
 
 
 def tip() -> tuple[int, str]:

@@ -85,6 +85,36 @@ def test_it_hashes_a_canonical_form_that_survives_the_database_round_trip(cases,
     assert_chained([entry])
 
 
+AWKWARD = ['He said "no" \\ then\nleft\t\x01\x1f', "Київ\u2028Киев 🛰", "", "</script>&'"]
+
+
+@pytest.mark.parametrize("reason", AWKWARD)
+@pytest.mark.parametrize("remote_addr", [None, "2001:db8::1", "192.0.2.7"])
+def test_the_pieces_the_database_splices_give_the_canonical_json(reason, remote_addr):
+    """catalogue_access_append hashes head + case + prev_hash + middle + seq + tail: entry_body's canonical JSON."""
+    from datetime import UTC, datetime
+
+    at = datetime(2026, 11, 30, 10, 46, 4, 699881, tzinfo=UTC)
+    entry = access_chain._Entry(user_id=7, at=at, via="api", action="list", remote_addr=remote_addr, reason=reason)
+    head, middle, tail = entry.pieces()
+    for seq, case_id, prev in ((1, 3, access_chain.GENESIS_HASH), (123456789012, 99999, "ab" * 32)):
+        spliced = f'{head}{case_id},"prev_hash":"{prev}{middle}{seq}{tail}'.encode()
+        body = access_chain.entry_body(seq=seq, case_id=case_id, user_id=7, at=at, via="api", action="list",
+                                       remote_addr=remote_addr, reason=reason, prev_hash=prev)
+        assert spliced == access_chain.canonical_json(body)
+
+
+def test_awkward_text_is_hashed_by_the_database_as_python_hashes_it(cases, legal):
+    """On PostgreSQL the chain is hashed in catalogue_access_append; verify() recomputes it in Python."""
+    for n, reason in enumerate(AWKWARD):
+        services.access_log_record(user=legal, case=cases[n % 3], via="admin", action="reveal_identity:W01",
+                                   remote_addr="2001:db8::1" if n % 2 else None, reason=reason)
+    services.access_log_record_many(user=legal, cases=cases, via="api", remote_addr="192.0.2.7")
+    entries = chain()
+    assert [e.reason for e in entries] == [*AWKWARD, "", "", ""]
+    assert_chained(entries)
+
+
 def test_identity_reveals_are_chained_with_their_reason(cases, investigator, legal):
     person = services.protected_person_create(actor=investigator, case=cases[0], role="witness",
                                               identity={"name": "Olena"})

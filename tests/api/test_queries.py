@@ -42,9 +42,9 @@ def test_the_case_list_query_count_does_not_grow_with_the_page(cases, legal, api
     count_queries(client, "/api/v1/cases/?page_size=1")  # warm: token and roles lookups alike from here on
     small = count_queries(client, "/api/v1/cases/?page_size=2")
     large = count_queries(client, "/api/v1/cases/?page_size=20")
-    # token with roles and teams, page, places and categories, and the access-log append (lock the chain's
-    # state row, one INSERT, update the state)
-    assert small == large == 6
+    # token with roles and teams, page, places and categories, and the access-log append: one call of the
+    # database function on PostgreSQL; elsewhere lock the chain's state row, one INSERT, update the state
+    assert small == large == (4 if connection.vendor == "postgresql" else 6)
     # and the category filter's one look at which of its codes some case holds (catalogue.api.filters)
     with django_assert_max_num_queries(7):
         response = client.get("/api/v1/cases/?page_size=20&category=8(2)(b)(i)&country=UA&q=allegation")
