@@ -164,7 +164,7 @@ def sql_times(paths: list[str], token: str, runs: int = 60, warmup: int = 15) ->
         response = client.get(paths[0])
     assert response.status_code == 200, (paths[0], response.status_code, response.content[:300])
     # The reads. A write cannot be replayed: the access log's entry takes the next place in a chain
-    # (on PostgreSQL a SELECT of catalogue_access_append, catalogue migration 0016).
+    # (on PostgreSQL a SELECT of catalogue_access_append, catalogue migration 0014).
     statements = [q["sql"] for q in captured.captured_queries
                   if q["sql"].lstrip().upper().startswith("SELECT") and "catalogue_access_append(" not in q["sql"]]
     per_statement: list[list[float]] = [[] for _ in statements]

@@ -11,7 +11,7 @@ runs offline on an exported log.
 Appends are serialised on the single AccessLogState row (size, tip), locked
 (SELECT ... FOR UPDATE) before the tip is read, so entries take consecutive
 seqs in commit order. On PostgreSQL one call of catalogue_access_append
-(catalogue/migrations/0016_access_append_function.py) locks, hashes and
+(catalogue/migrations/0014_access_append_function.py) locks, hashes and
 inserts where the data is, in one round trip; elsewhere (SQLite) Python
 does the same in three statements. The database refuses
 UPDATE and DELETE on the log, and DELETE on the state row
@@ -203,7 +203,7 @@ def _append_locked(entry: _Entry, case_ids: list[int]) -> int:
 
 def _append_in_database(entry: _Entry, case_ids: list[int]) -> int:
     """PostgreSQL: lock the state, hash and insert in one statement, catalogue_access_append
-    (catalogue/migrations/0016_access_append_function.py, which says why).
+    (catalogue/migrations/0014_access_append_function.py, which says why).
 
     In autocommit (the API's reads) it is its own transaction; inside the caller's
     transaction the state row stays locked until that commits, as the locked path's does.
