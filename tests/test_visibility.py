@@ -109,18 +109,25 @@ def test_one_item_by_id_follows_the_rule_and_reads_as_the_orm_does(cases, team, 
     assert item_visible(superuser, "0" * 32) is None
 
 
-def test_one_case_by_reference_follows_the_rule_and_reads_as_the_orm_does(cases, team, request):
-    """catalogue.selectors.case_visible_with_team (the API's read of one case) against cases_visible_to."""
+def every_kind_of_user(team, request, *, inactive_role: str, root: str):
+    """Each role's fixture user, a colleague, an inactive user, a superuser and a user with no
+    role: everyone a visibility rule must answer for. Returns (all of them, the superuser)."""
     from django.contrib.auth.models import User
 
+    colleague = factories.user_with_role("investigator", team=team)
+    inactive = factories.user_with_role(inactive_role, team=team)
+    inactive.is_active = False
+    superuser = User.objects.create_superuser(root, "root@example.org", "pw")
+    users = [request.getfixturevalue(who) for who in ("investigator", "reviewer", "legal", "outsider")]
+    return [*users, colleague, inactive, superuser, factories.UserFactory()], superuser
+
+
+def test_one_case_by_reference_follows_the_rule_and_reads_as_the_orm_does(cases, team, request):
+    """catalogue.selectors.case_visible_with_team (the API's read of one case) against cases_visible_to."""
     from catalogue.selectors import case_visible_with_team
 
-    colleague = factories.user_with_role("investigator", team=team)
-    inactive = factories.user_with_role("legal", team=team)
-    inactive.is_active = False
-    superuser = User.objects.create_superuser("root-cases", "root@example.org", "pw")
-    users = [request.getfixturevalue(who) for who in ("investigator", "reviewer", "legal", "outsider")]
-    for user in [*users, colleague, inactive, superuser, factories.UserFactory()]:
+    users, superuser = every_kind_of_user(team, request, inactive_role="legal", root="root-cases")
+    for user in users:
         for case in cases.values():
             found = case_visible_with_team(user, case.reference)
             expected = cases_visible_to(user).select_related("team").filter(reference=case.reference).first()
@@ -136,16 +143,10 @@ def test_one_case_by_reference_follows_the_rule_and_reads_as_the_orm_does(cases,
 def test_the_case_a_filing_names_follows_the_rule_and_reads_as_the_orm_does(cases, team, request):
     """catalogue.selectors.case_visible_for_filing (the case a POST /api/v1/evidence/ files into)
     against cases_visible_to; the fields it does not read load as the ORM's would."""
-    from django.contrib.auth.models import User
-
     from catalogue.selectors import FILING_COLUMNS, case_visible_for_filing
 
-    colleague = factories.user_with_role("investigator", team=team)
-    inactive = factories.user_with_role("investigator", team=team)
-    inactive.is_active = False
-    superuser = User.objects.create_superuser("root-filing", "root@example.org", "pw")
-    users = [request.getfixturevalue(who) for who in ("investigator", "reviewer", "legal", "outsider")]
-    for user in [*users, colleague, inactive, superuser, factories.UserFactory()]:
+    users, superuser = every_kind_of_user(team, request, inactive_role="investigator", root="root-filing")
+    for user in users:
         for case in cases.values():
             found = case_visible_for_filing(user, case.reference)
             expected = cases_visible_to(user).filter(reference=case.reference).first()
