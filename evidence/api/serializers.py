@@ -83,7 +83,9 @@ class BuiltOnceFieldsMixin:
 
 
 def _holds_fields(field: serializers.Field) -> bool:
-    return isinstance(field, serializers.BaseSerializer) or hasattr(field, "child")
+    # child: a list's or a dict's; child_relation: a many=True relation's (ManyRelatedField).
+    return (isinstance(field, serializers.BaseSerializer) or hasattr(field, "child")
+            or hasattr(field, "child_relation"))
 
 
 def _shallow_copy(field: serializers.Field) -> serializers.Field:

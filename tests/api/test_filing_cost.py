@@ -162,3 +162,17 @@ def test_two_filing_forms_validated_one_after_the_other_share_no_state(case, inv
     assert good.validated_data["kind"] == "video" and good.validated_data["captured_at_precision"] == "month"
     for form in (good, bad, again):
         assert all(field.parent is form for field in form.fields.values())
+
+
+def test_fields_that_hold_fields_are_copied_whole():
+    """A many=True relation binds its child to itself, as a list binds its child: sharing that child
+    between instances would leave it bound to the first (and reading the first's context)."""
+    from rest_framework import serializers
+
+    from catalogue.models import Case
+    from evidence.api.serializers import _holds_fields
+
+    many = serializers.PrimaryKeyRelatedField(many=True, queryset=Case.objects.none())
+    assert isinstance(many, serializers.ManyRelatedField) and _holds_fields(many)
+    assert _holds_fields(serializers.ListField(child=serializers.IntegerField()))
+    assert not _holds_fields(serializers.CharField()) and not _holds_fields(serializers.IntegerField())
