@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from catalogue import fixed_rows
 from catalogue.models import Actor, Case, CaseSource, CrimeCategory, Place, Source, Team, VictimCount
 from catalogue.roles import INVESTIGATOR, user_access
-from catalogue.visibility import VisibleTo, visibility_sql
+from catalogue.visibility import VisibleTo, visibility_sql_on
 
 
 def case_visibility(user: AbstractBaseUser, prefix: str = "") -> VisibleTo | None:
@@ -45,7 +45,7 @@ def case_visible_with_team(user: AbstractBaseUser, reference: str) -> Case | Non
     is none or `user` may not see it: cases_visible_to's rule, as its own SQL, in one fixed
     statement (catalogue.fixed_rows; the queryset cost ~2 ms of CPU to build and compile)."""
     q = connection.ops.quote_name
-    where, params = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
+    where, params = visibility_sql_on(user, "c")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {fixed_rows.columns(Case, 'c')}, {fixed_rows.columns(Team, 't')} "
@@ -73,7 +73,7 @@ def case_visible_for_filing(user: AbstractBaseUser, reference: str) -> Case | No
     it cost ~0.5 ms of CPU to build and compile on every filing (bench/bench_filing.py); the
     case's search text, which grows with every exhibit sealed, is never read."""
     q = connection.ops.quote_name
-    where, params = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
+    where, params = visibility_sql_on(user, "c")
     # In the model's field order, which Model.from_db expects of a partial row.
     names = [field.attname for field in Case._meta.concrete_fields if field.attname in FILING_COLUMNS]
     columns = [Case._meta.get_field(name).column for name in names]

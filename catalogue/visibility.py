@@ -9,7 +9,8 @@ The rule is written as SQL over three columns of a case (its sensitivity, its
 team, its filer), with the user's roles and teams as values (user_access reads
 them once per request, with the API token). `VisibleTo` puts it into ORM
 queries (catalogue.selectors.cases_visible_to, evidence.selectors.items_visible_to,
-the admin); fixed statements on hot paths use `visibility_sql` directly. The
+the admin); fixed statements on hot paths use `visibility_sql` (`visibility_sql_on` for a case table
+under an alias) directly. The
 same text serves both, so they cannot disagree. Django's own Q objects said the
 same thing but cost far more to build and compile on every request than the
 database took to answer (bench/bench_api.py).
@@ -18,6 +19,7 @@ database took to answer (bench/bench_api.py).
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import BooleanField, Expression, F
 
 from catalogue.models import Case
@@ -47,6 +49,12 @@ def visibility_sql(user: AbstractBaseUser, sensitivity: str, team: str, created_
             sql += f" OR ({own_team} AND ({sensitivity} = %s OR ({sensitivity} = %s AND {created_by} = %s)))"
             params += [*access.team_ids, restricted, confidential, user.pk]
     return f"({sql})", params
+
+
+def visibility_sql_on(user: AbstractBaseUser, alias: str) -> tuple[str, list | tuple]:
+    """visibility_sql on the case table's own columns, as `alias` names the table in a fixed statement."""
+    q = connection.ops.quote_name
+    return visibility_sql(user, *(f"{alias}.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
 
 
 class VisibleTo(Expression):

@@ -80,8 +80,9 @@ def digest_stream(
     `progress`, if given, is called with the number of bytes read so far
     after each chunk (a large local file: every tenth of a second while its
     threads hash it). `mapped=False` reads even a large local file through
-    the one reader, so that a slow `progress` paces the hashing itself. An exception raised by the stream or by `progress`
-    stops the worker threads and propagates.
+    the one reader, so that a slow `progress` paces the hashing itself. An
+    exception raised by the stream or by `progress` stops the worker threads
+    and propagates.
     """
     hexes, size = _digest(stream, ALGORITHMS, chunk_size, progress, mapped=mapped)
     return Digests(size=size, **hexes)

@@ -9,7 +9,7 @@ from django.db.models import F, QuerySet
 from catalogue import fixed_rows
 from catalogue.models import Case
 from catalogue.selectors import case_visibility
-from catalogue.visibility import visibility_sql
+from catalogue.visibility import visibility_sql_on
 from evidence.models import CustodyEvent, EvidenceItem
 
 
@@ -46,7 +46,7 @@ def item_rows_holding(user: AbstractBaseUser, sha256: str) -> list[dict]:
     on it (bench/bench_api.py).
     """
     q = connection.ops.quote_name
-    where, params = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
+    where, params = visibility_sql_on(user, "c")
     columns = [EvidenceItem._meta.get_field(name).column for name in LIST_COLUMNS]
     sql = (
         f"SELECT {', '.join(f'i.{q(column)}' for column in columns)}, c.{q('reference')} AS case_reference "
@@ -67,7 +67,7 @@ def item_visible(user: AbstractBaseUser, pk) -> EvidenceItem | None:
     CPU compiling 90 columns and an ordering, for every item an API request names.
     """
     q = connection.ops.quote_name
-    where, params = visibility_sql(user, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
+    where, params = visibility_sql_on(user, "c")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT {fixed_rows.columns(EvidenceItem, 'i')}, {fixed_rows.columns(Case, 'c')} "

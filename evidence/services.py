@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from catalogue import fixed_rows
 from catalogue.models import Case, Place, ProtectedPerson
 from catalogue.roles import INVESTIGATOR, user_has_role
-from catalogue.visibility import visibility_sql
+from catalogue.visibility import visibility_sql_on
 from evidence import derivation, storage
 from evidence.custody import TIME_UNKNOWN, custody_append, custody_append_many
 from evidence.fetch import url_has_credentials
@@ -77,7 +77,7 @@ def _lock_case_and_number(actor: AbstractBaseUser, case: Case) -> int:
     (config/settings.py), which numbers one filing at a time just as well.
     """
     q = connection.ops.quote_name
-    where, params = visibility_sql(actor, *(f"c.{q(column)}" for column in ("sensitivity", "team_id", "created_by_id")))
+    where, params = visibility_sql_on(actor, "c")
     lock = " FOR UPDATE OF c" if connection.features.has_select_for_update_of else ""
     items = EvidenceItem._meta
     with connection.cursor() as cursor:

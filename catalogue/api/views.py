@@ -38,7 +38,7 @@ from catalogue.selectors import (
     cases_for_listing,
     cases_visible_to,
 )
-from catalogue.visibility import visibility_sql
+from catalogue.visibility import visibility_sql_on
 
 # The items live in the evidence app, which catalogue must not import: reach
 # them through the reverse relation instead.
@@ -83,8 +83,7 @@ def linked_items(case: Case, user) -> list[dict]:
     """Items of other cases linked to this one (evidence.case_links) that `user` may see, each with
     its owning case, by exhibit: one fixed statement with the visibility rule's own SQL
     (catalogue.visibility). They are not in the counts above, nor in the case's export."""
-    rule, params = visibility_sql(user, "c." + _quote("sensitivity"), "c." + _quote("team_id"),
-                                  "c." + _quote("created_by_id"))
+    rule, params = visibility_sql_on(user, "c")
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT l.{_quote('item_id')}, i.{_quote('exhibit')}, c.{_quote('reference')} "

@@ -51,12 +51,11 @@ class EvidenceFilter(FilterSet):
         # Both in one fixed statement on a plain cursor (as two querysets they cost ~2 ms of CPU
         # to build and compile); the links under the visibility rule's own SQL.
         from catalogue.models import Case
-        from catalogue.visibility import visibility_sql
+        from catalogue.visibility import visibility_sql_on
 
         q = connection.ops.quote_name
         # The rule on the linked (named) case: the items' own rule is the list's queryset.
-        rule, params = visibility_sql(self.request.user, *(f"k.{q(column)}" for column in
-                                                             ("sensitivity", "team_id", "created_by_id")))
+        rule, params = visibility_sql_on(self.request.user, "k")
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT 1, {q('id')}, NULL FROM {q(Case._meta.db_table)} WHERE {q('reference')} = %s "
